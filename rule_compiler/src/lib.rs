@@ -1,0 +1,28 @@
+//! eqlc's compiler: everything between a rule file and the code that matches it.
+//!
+//! ```text
+//! rules/*.toml ─source─▶ RuleSource ─parser─▶ ast::Query ─checker─▶ checked query
+//!                          │                                          │
+//!                     diagnostics (file:line:col)                     ▼
+//!                                                          IR ─▶ codegen / interpreter
+//! ```
+//!
+//! * [`source`]: load detection-rules TOML files and bare `.eql` files, keep all keys,
+//!   map offsets inside the query back to the file.
+//! * [`parser`]: the pest grammar (`eql.pest`) and the AST builder.
+//! * [`checker`]: what parses but Elasticsearch would reject, and schema warnings.
+//! * [`diagnostic`]: errors and warnings with `file:line:col`, a snippet and a caret.
+//! * [`printer`]: the AST printed back to EQL.
+
+pub mod ast;
+pub mod checker;
+pub mod diagnostic;
+pub mod functions;
+pub mod parser;
+pub mod printer;
+pub mod ruleset;
+pub mod schema;
+pub mod source;
+
+pub use diagnostic::{Code, Diagnostic, Severity};
+pub use parser::parse_query;

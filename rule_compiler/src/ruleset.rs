@@ -1,0 +1,174 @@
+//! A rule set: every rule file under some paths, loaded, parsed and checked together
+//! (duplicate `rule_id`s are a rule-set error). This is what `eqlc check` prints and
+//! what the back ends start from.
+
+use crate::ast::{Query, Span};
+use crate::checker::check_query;
+use crate::diagnostic::{Code, Diagnostic, Severity};
+use crate::parser::parse_query;
+use crate::schema::Schema;
+use crate::source::{collect_rule_files, load_rule_file, LoadedRule};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// One rule file after checking.
+#[derive(Debug, Clone)]
+pub struct CheckedFile {
+    pub path: PathBuf,
+    /// The file's text (empty if it could not be read).
+    pub text: String,
+    /// The loaded rule, if the file loaded.
+    pub rule: Option<LoadedRule>,
+    /// The parsed query, if it parsed.
+    pub query: Option<Query>,
+    /// Every diagnostic, with spans relative to `text`.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl CheckedFile {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count()
+    }
+
+    /// All diagnostics rendered, in file order.
+    pub fn render(&self) -> String {
+        let name = self.path.display().to_string();
+        self.diagnostics
+            .iter()
+            .map(|d| d.render(&name, &self.text))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// The rule and its query, when it checked without errors.
+    pub fn ok(&self) -> Option<(&LoadedRule, &Query)> {
+        match (&self.rule, &self.query) {
+            (Some(r), Some(q)) if !self.has_errors() => Some((r, q)),
+            _ => None,
+        }
+    }
+}
+
+/// Parse and check one loaded rule.
+pub fn check_rule(rule: LoadedRule, schema: Option<&Schema>) -> CheckedFile {
+    let (query, diagnostics) = match parse_query(&rule.query) {
+        Ok(q) => {
+            let ds = check_query(&q, schema);
+            (Some(q), ds)
+        }
+        Err(ds) => (None, ds),
+    };
+    let mut diagnostics: Vec<Diagnostic> =
+        diagnostics.into_iter().map(|d| rule.locate(d)).collect();
+    diagnostics.sort_by_key(|d| (d.span.map(|s| s.start), d.severity));
+    CheckedFile {
+        path: rule.path.clone(),
+        text: rule.text.clone(),
+        rule: Some(rule),
+        query,
+        diagnostics,
+    }
+}
+
+/// Load and check one file.
+pub fn check_file(path: &Path, schema: Option<&Schema>) -> CheckedFile {
+    match load_rule_file(path) {
+        Ok(rule) => check_rule(rule, schema),
+        Err(e) => CheckedFile {
+            path: e.path,
+            text: e.text,
+            rule: None,
+            query: None,
+            diagnostics: e.diagnostics,
+        },
+    }
+}
+
+/// The result of checking a rule set.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSetReport {
+    pub files: Vec<CheckedFile>,
+}
+
+impl RuleSetReport {
+    pub fn checked(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn failed(&self) -> usize {
+        self.files.iter().filter(|f| f.has_errors()).count()
+    }
+
+    pub fn ok(&self) -> usize {
+        self.checked() - self.failed()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.files.iter().map(CheckedFile::warnings).sum()
+    }
+
+    /// The summary line `eqlc check` ends with.
+    pub fn summary(&self) -> String {
+        let w = self.warnings();
+        let mut s = format!(
+            "checked {} rules: {} ok, {} failed",
+            self.checked(),
+            self.ok(),
+            self.failed()
+        );
+        if w > 0 {
+            s.push_str(&format!(" ({w} warning{})", if w == 1 { "" } else { "s" }));
+        }
+        s
+    }
+}
+
+/// Check every rule file under `paths` as one rule set.
+pub fn check_paths(paths: &[PathBuf], schema: Option<&Schema>) -> std::io::Result<RuleSetReport> {
+    let files = collect_rule_files(paths)?;
+    let mut report = RuleSetReport {
+        files: files.iter().map(|p| check_file(p, schema)).collect(),
+    };
+    mark_duplicate_ids(&mut report.files);
+    Ok(report)
+}
+
+/// A `rule_id` used by two files is an error on every file after the first.
+pub fn mark_duplicate_ids(files: &mut [CheckedFile]) {
+    let mut first: HashMap<String, PathBuf> = HashMap::new();
+    for f in files.iter_mut() {
+        let Some(rule) = &f.rule else { continue };
+        let id = rule.meta.rule_id.clone();
+        match first.get(&id) {
+            None => {
+                first.insert(id, f.path.clone());
+            }
+            Some(other) => {
+                let span = find_value(&f.text, &id);
+                f.diagnostics.push(
+                    Diagnostic::error(
+                        Code::DuplicateRuleId,
+                        span,
+                        format!(
+                            "rule_id `{id}` is already used by {}",
+                            other.display()
+                        ),
+                    )
+                    .with_help("every rule in a rule set needs its own rule_id; keep one version of the rule in this folder"),
+                );
+            }
+        }
+    }
+}
+
+fn find_value(text: &str, value: &str) -> Option<Span> {
+    text.find(&format!("\"{value}\""))
+        .map(|i| Span::new(i + 1, i + 1 + value.len()))
+}

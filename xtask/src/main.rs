@@ -1,0 +1,125 @@
+//! Project automation for eqlc, run as `cargo xtask <task>` (the cargo-xtask convention:
+//! the alias lives in `.cargo/config.toml`).
+//!
+//! Tasks:
+//! * `census [DIR…]`: what EQL features the rules of some folders use, counted from the
+//!   parsed AST (default: `rules/`).
+
+use rule_compiler::ast::{Expr, ExprKind, Query, QueryBody};
+use rule_compiler::ruleset::check_paths;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <task>
+
+tasks:
+  census [DIR…]   count the EQL features used by the rules under DIR (default rules/)
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("census") => census(&args[1..]),
+        Some("help" | "--help" | "-h") => {
+            print!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Some(other) => {
+            eprintln!("xtask: unknown task `{other}`\n\n{USAGE}");
+            ExitCode::from(2)
+        }
+        None => {
+            eprint!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Count query kinds, operators and functions over every rule that checks.
+fn census(args: &[String]) -> ExitCode {
+    let dirs: Vec<PathBuf> = if args.is_empty() {
+        vec![PathBuf::from("rules")]
+    } else {
+        args.iter().map(PathBuf::from).collect()
+    };
+    let report = match check_paths(&dirs, None) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("xtask census: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    let mut bump = |k: String| *counts.entry(k).or_default() += 1;
+    for f in &report.files {
+        let Some((_, q)) = f.ok() else { continue };
+        bump(format!("kind: {}", kind(q)));
+        if let QueryBody::Sequence(s) = &q.body {
+            if s.maxspan.is_some() {
+                bump("sequence: with maxspan".into());
+            }
+            if s.until.is_some() {
+                bump("sequence: until".into());
+            }
+            if s.stages.iter().any(|st| st.missing) {
+                bump("sequence: missing-event stage".into());
+            }
+            if s.stages.iter().any(|st| st.runs.is_some()) {
+                bump("sequence: with runs".into());
+            }
+        }
+        for filter in q.filters() {
+            filter.condition.walk(&mut |e: &Expr| {
+                if let Some(k) = feature(e) {
+                    bump(k);
+                }
+            });
+        }
+    }
+    for (k, n) in &counts {
+        println!("{n:>7}  {k}");
+    }
+    println!("{}", report.summary());
+    if report.failed() == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn kind(q: &Query) -> &'static str {
+    match q.body {
+        QueryBody::Event(_) => "event",
+        QueryBody::Sequence(_) => "sequence",
+        QueryBody::Sample(_) => "sample",
+    }
+}
+
+fn feature(e: &Expr) -> Option<String> {
+    Some(match &e.kind {
+        ExprKind::Compare { op, .. } => format!("op: {}", op.symbol()),
+        ExprKind::Pattern { op, list, .. } => {
+            format!("op: {}{}", op.symbol(), if *list { " (list)" } else { "" })
+        }
+        ExprKind::In {
+            negated,
+            insensitive,
+            ..
+        } => format!(
+            "op: {}in{}",
+            if *negated { "not " } else { "" },
+            if *insensitive { "~" } else { "" }
+        ),
+        ExprKind::Call {
+            name, insensitive, ..
+        } => format!(
+            "function: {}{}",
+            rule_compiler::functions::lookup(name).map_or(name.as_str(), |s| s.name),
+            if *insensitive { "~" } else { "" }
+        ),
+        ExprKind::Field(f) if f.optional => "field: ?optional".into(),
+        ExprKind::Arith { op, .. } => format!("arith: {}", op.symbol()),
+        _ => return None,
+    })
+}
