@@ -198,6 +198,15 @@ impl Checker<'_> {
                             ),
                             "match against literal patterns only",
                         );
+                    } else if let (true, ExprKind::Str(text)) = (op.is_regex(), &p.kind) {
+                        if let Err(e) = crate::lucene_regex::translate(text, op.is_insensitive()) {
+                            self.error(
+                                Code::Regex,
+                                p.span,
+                                format!("regular expression cannot be used: {}", e.message),
+                                "EQL regexes use Lucene syntax, anchored to the whole value; see the Lucene RegExp reference",
+                            );
+                        }
                     } else if !matches!(p.kind, ExprKind::Str(_)) {
                         self.error(
                             Code::Argument,

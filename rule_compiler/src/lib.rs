@@ -13,11 +13,13 @@
 //! * [`checker`]: what parses but Elasticsearch would reject, and schema warnings.
 //! * [`diagnostic`]: errors and warnings with `file:line:col`, a snippet and a caret.
 //! * [`printer`]: the AST printed back to EQL.
+//! * [`lucene_regex`]: Lucene regexps (EQL `regex`) translated for the `regex` crate.
 
 pub mod ast;
 pub mod checker;
 pub mod diagnostic;
 pub mod functions;
+pub mod lucene_regex;
 pub mod parser;
 pub mod printer;
 pub mod ruleset;
