@@ -12,6 +12,7 @@
 //! * [`parser`]: the pest grammar (`eql.pest`) and the AST builder.
 //! * [`checker`]: what parses but Elasticsearch would reject, and schema warnings.
 //! * [`diagnostic`]: errors and warnings with `file:line:col`, a snippet and a caret.
+//! * [`ir`]: the checked query lowered to plain data for the back ends.
 //! * [`printer`]: the AST printed back to EQL.
 //! * [`lucene_regex`]: Lucene regexps (EQL `regex`) translated for the `regex` crate.
 
@@ -19,6 +20,7 @@ pub mod ast;
 pub mod checker;
 pub mod diagnostic;
 pub mod functions;
+pub mod ir;
 pub mod lucene_regex;
 pub mod parser;
 pub mod printer;

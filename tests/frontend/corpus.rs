@@ -32,6 +32,13 @@ fn every_corpus_rule_loads_and_checks() {
         kinds[i] += 1;
     }
     assert_eq!(kinds, [823, 198, 3]);
+    // Every rule lowers to the IR the back ends read.
+    for f in &report.files {
+        let (rule, q) = f.ok().expect("checked rule");
+        if let Err(e) = rule_compiler::ir::lower_rule(rule, q) {
+            panic!("{}: {}", f.path.display(), e.message);
+        }
+    }
 }
 
 #[test]

@@ -57,3 +57,13 @@ fn sample() {
         "sample by host.id /* comment */\n  [process where true] // line comment\n  [file where true]",
     );
 }
+
+/// The IR of the seed rule: fields interned and sorted, case folded, keys prepended.
+#[test]
+fn seed_rule_ir() {
+    let path = crate::root().join("rules/credential_access_suspicious_comsvcs_imageload.toml");
+    let f = rule_compiler::ruleset::check_file(&path, None);
+    let (rule, q) = f.ok().expect("seed rule checks");
+    let ir = rule_compiler::ir::lower_rule(rule, q).unwrap();
+    insta::assert_yaml_snapshot!("seed_rule_ir", ir);
+}
