@@ -18,6 +18,21 @@ USAGE:
         --quiet        print only errors and the summary line
         Exit status 0 iff no rule failed.
 
+    eqlc scan --rules DIR [OPTIONS] [FILE…]
+        Run the rules of DIR (interpreted) over NDJSON events from the FILEs (default:
+        standard input); write one alert per line (JSON) to standard output and a
+        summary to standard error. Bad event lines are reported with their line
+        number, counted and skipped.
+        --timestamp-field F   the event time (default @timestamp)
+        --tiebreaker-field F  orders events with equal timestamps (e.g. event.sequence)
+        --reorder-window MS   re-sort events arriving up to MS milliseconds out of
+                              order (default 5000); later ones are counted as late
+                              and still run through event queries
+        --samples MODE        `stream` (default): the first complete sample per key;
+                              `batch`: Elasticsearch's answer at end of input
+        --max-sequence-keys N open join keys kept per sequence rule, oldest evicted
+                              and counted (default 1000000)
+
     eqlc help
 ";
 
@@ -25,6 +40,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("check") => check(&args[1..]),
+        Some("scan") => scan(&args[1..]),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}");
             ExitCode::SUCCESS
@@ -102,4 +118,88 @@ fn check(args: &[String]) -> ExitCode {
 fn usage_error(msg: &str) -> ExitCode {
     eprintln!("eqlc: {msg}\n\n{USAGE}");
     ExitCode::from(2)
+}
+
+fn scan(args: &[String]) -> ExitCode {
+    use eqlc::scan::{scan, ScanOptions};
+    use rule_compiler::interpreter::InterpreterOptions;
+    use rule_runtime::engine::EngineConfig;
+    use rule_runtime::sample::SampleMode;
+    let mut rules = None;
+    let mut inputs = Vec::new();
+    let mut engine = EngineConfig::with_window(5_000);
+    let mut interpreter = InterpreterOptions::default();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| it.next().cloned().ok_or(format!("{name} needs a value"));
+        let r = match a.as_str() {
+            "--rules" => value("--rules").map(|v| rules = Some(PathBuf::from(v))),
+            "--timestamp-field" => value("--timestamp-field").map(|v| engine.time.timestamp = v),
+            "--tiebreaker-field" => {
+                value("--tiebreaker-field").map(|v| engine.time.tiebreaker = Some(v))
+            }
+            "--reorder-window" => value("--reorder-window").and_then(|v| {
+                v.parse()
+                    .map(|ms| engine.reorder_window_ms = ms)
+                    .map_err(|_| format!("--reorder-window takes milliseconds, not `{v}`"))
+            }),
+            "--max-sequence-keys" => value("--max-sequence-keys").and_then(|v| match v.parse() {
+                Ok(n) if n > 0 => {
+                    interpreter.max_sequence_keys = Some(n);
+                    Ok(())
+                }
+                _ => Err(format!(
+                    "--max-sequence-keys takes a positive number, not `{v}`"
+                )),
+            }),
+            "--samples" => value("--samples").and_then(|v| match v.as_str() {
+                "stream" => {
+                    interpreter.sample_mode = SampleMode::Stream;
+                    Ok(())
+                }
+                "batch" => {
+                    interpreter.sample_mode = SampleMode::batch_default();
+                    Ok(())
+                }
+                other => Err(format!(
+                    "--samples takes `stream` or `batch`, not `{other}`"
+                )),
+            }),
+            "--help" | "-h" => {
+                print!("{USAGE}");
+                return ExitCode::SUCCESS;
+            }
+            s if s.starts_with('-') && s != "-" => Err(format!("unknown option `{s}`")),
+            p => {
+                inputs.push(PathBuf::from(p));
+                Ok(())
+            }
+        };
+        if let Err(e) = r {
+            return usage_error(&e);
+        }
+    }
+    let Some(rules) = rules else {
+        return usage_error("scan needs --rules DIR (the folder of rules to run)");
+    };
+    inputs.retain(|p| p.as_os_str() != "-");
+    let options = ScanOptions {
+        rules,
+        inputs,
+        engine,
+        interpreter,
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut err = std::io::stderr();
+    match scan(&options, &mut out, &mut err) {
+        Ok(summary) => {
+            eprintln!("{}", summary.render());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("eqlc: {e}");
+            ExitCode::from(2)
+        }
+    }
 }

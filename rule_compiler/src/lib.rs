@@ -20,6 +20,7 @@ pub mod ast;
 pub mod checker;
 pub mod diagnostic;
 pub mod functions;
+pub mod interpreter;
 pub mod ir;
 pub mod lucene_regex;
 pub mod parser;

@@ -110,6 +110,18 @@ impl<E: Event + ?Sized> Event for &E {
     }
 }
 
+impl<E: Event + ?Sized> Event for std::sync::Arc<E> {
+    fn values<'a>(&'a self, path: &str, out: &mut Vec<Value<'a>>) {
+        (**self).values(path, out)
+    }
+    fn first_value(&self, path: &str) -> Option<Value<'_>> {
+        (**self).first_value(path)
+    }
+    fn has_value(&self, path: &str) -> bool {
+        (**self).has_value(path)
+    }
+}
+
 impl<E: Event + ?Sized> Event for Box<E> {
     fn values<'a>(&'a self, path: &str, out: &mut Vec<Value<'a>>) {
         (**self).values(path, out)

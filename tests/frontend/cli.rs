@@ -53,3 +53,94 @@ fn check_corpus_prints_the_summary() {
     assert_eq!(code, 0);
     assert_eq!(out.trim_end(), "checked 1024 rules: 1024 ok, 0 failed");
 }
+
+fn eqlc_full(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_eqlc"))
+        .args(args)
+        .current_dir(crate::root())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("eqlc runs");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    } else {
+        drop(child.stdin.take());
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn scan_alerts_on_the_seed_attack_only() {
+    let (code, out, err) = eqlc_full(
+        &[
+            "scan",
+            "--rules",
+            "rules",
+            "examples/events/windows_credential_access.ndjson",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let alerts: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(alerts.len(), 1, "{out}");
+    let a = &alerts[0];
+    assert_eq!(a["rule"]["id"], "c5c9f591-d111-4cf8-baec-c26a39bc31ef");
+    assert_eq!(a["rule"]["version"], 101);
+    assert_eq!(a["kind"], "sequence");
+    assert_eq!(a["join_keys"], serde_json::json!(["{a7-attack}"]));
+    assert_eq!(a["timestamp"], "2026-11-02T09:00:10.100Z");
+    assert_eq!(a["events"][0]["process"]["name"], "rundll32.exe");
+    assert_eq!(a["events"][1]["file"]["name"], "kb5031.dll");
+    assert!(
+        err.contains("scanned 17 events (17 lines, 0 bad) with 1 rules: 1 alerts"),
+        "{err}"
+    );
+}
+
+#[test]
+fn scan_reports_bad_lines_and_goes_on() {
+    let input = "{\"@timestamp\":\"2026-01-01T00:00:00Z\",\"x\":1}\nnot json\n[1,2]\n\n{\"@timestamp\":\"2026-01-01T00:00:01Z\",\"x\":2}\n";
+    let dir = std::env::temp_dir().join(format!("eqlc-scan-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("x.eql"), "any where x == 2\n").unwrap();
+    let (code, out, err) = eqlc_full(&["scan", "--rules", dir.to_str().unwrap()], Some(input));
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(err.contains("<stdin>:2: skipped"), "{err}");
+    assert!(err.contains("<stdin>:3: skipped"), "{err}");
+    assert!(
+        err.contains("scanned 2 events (5 lines, 2 bad) with 1 rules: 1 alerts"),
+        "{err}"
+    );
+}
+
+#[test]
+fn scan_refuses_rules_that_do_not_check() {
+    let dir = std::env::temp_dir().join(format!("eqlc-scan-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("bad.eql"), "process where strlen(x) > 1\n").unwrap();
+    let (code, _out, err) = eqlc_full(&["scan", "--rules", dir.to_str().unwrap()], Some(""));
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("unknown function `strlen`") && err.contains("bad.eql:1:15"),
+        "{err}"
+    );
+}

@@ -1,0 +1,910 @@
+//! The reference interpreter: evaluates the IR through `rule_runtime`, for any rules
+//! loaded at run time. It is the oracle the generated code is tested against, so it is
+//! written for clarity: every leaf enumerates the assignments of its field mentions
+//! (eql-semantics.md J.1) instead of taking shortcuts.
+
+use crate::ir::*;
+use crate::schema::FieldType;
+use rule_runtime::alert::{Alert, AlertKind, RuleInfo, RuleMatcher, Timing};
+use rule_runtime::event::Event;
+use rule_runtime::functions as f;
+use rule_runtime::key::{key_tuples, KeyPart};
+use rule_runtime::pattern::{InSet, RegexMatcher, Wildcard};
+use rule_runtime::sample::{SampleConfig, SampleMatcher, SampleMode};
+use rule_runtime::sequence::{SequenceMatcher, SequenceSpec, StageKind};
+use rule_runtime::time::{format_millis, timestamp_from_value, Ordinal};
+use rule_runtime::value::Value;
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// How rules are interpreted.
+#[derive(Debug, Clone)]
+pub struct InterpreterOptions {
+    /// Field types from a mapping or schema: `date` fields compare as instants and
+    /// report join keys as ISO dates, `version` fields compare as versions.
+    pub field_types: BTreeMap<String, FieldType>,
+    /// Samples: first complete sample per key on a stream, or Elasticsearch's batch
+    /// answer at end of input.
+    pub sample_mode: SampleMode,
+    /// The most open join keys a sequence keeps (oldest evicted, counted); bounds the
+    /// state of sequences without `maxspan`.
+    pub max_sequence_keys: Option<usize>,
+}
+
+/// The default cap on a sequence's open join keys.
+pub const DEFAULT_MAX_SEQUENCE_KEYS: usize = 1_000_000;
+
+impl Default for InterpreterOptions {
+    fn default() -> Self {
+        InterpreterOptions {
+            field_types: BTreeMap::new(),
+            sample_mode: SampleMode::Stream,
+            max_sequence_keys: Some(DEFAULT_MAX_SEQUENCE_KEYS),
+        }
+    }
+}
+
+/// A matcher for one rule.
+pub fn matcher<E: Event + Clone + 'static>(
+    rule: &RuleIr,
+    info: Arc<RuleInfo>,
+    options: &InterpreterOptions,
+) -> Result<Box<dyn RuleMatcher<E>>, String> {
+    let ctx = Ctx::new(rule, options)?;
+    Ok(match &rule.query {
+        QueryIr::Event(filter) => Box::new(EventRule {
+            info,
+            filter: ctx.filter(filter)?,
+            ctx,
+        }),
+        QueryIr::Sequence(s) => {
+            let stages = s
+                .stages
+                .iter()
+                .map(|st| ctx.stage(st))
+                .collect::<Result<Vec<_>, _>>()?;
+            let until = s.until.as_ref().map(|u| ctx.stage(u)).transpose()?;
+            let spec = SequenceSpec {
+                stages: s
+                    .stages
+                    .iter()
+                    .map(|st| {
+                        if st.missing {
+                            StageKind::Missing
+                        } else {
+                            StageKind::Positive
+                        }
+                    })
+                    .collect(),
+                maxspan_ms: s.maxspan_ms,
+                max_keys: options.max_sequence_keys,
+            };
+            let engine = SequenceMatcher::new(spec).map_err(|e| e.to_string())?;
+            Box::new(SequenceRule {
+                info,
+                ctx,
+                stages,
+                until,
+                engine,
+                untimed: 0,
+                late: 0,
+            })
+        }
+        QueryIr::Sample(s) => {
+            let stages = s
+                .stages
+                .iter()
+                .map(|st| ctx.stage(st))
+                .collect::<Result<Vec<_>, _>>()?;
+            let config = SampleConfig {
+                mode: options.sample_mode,
+                ..SampleConfig::default()
+            };
+            let engine = SampleMatcher::new(stages.len(), config).map_err(|e| e.to_string())?;
+            Box::new(SampleRule {
+                info,
+                ctx,
+                stages,
+                engine,
+                next_id: 0,
+            })
+        }
+    })
+}
+
+/// Per-rule compiled context: field paths and their types.
+struct Ctx {
+    fields: Vec<String>,
+    types: Vec<Option<FieldType>>,
+    category_field: FieldId,
+}
+
+/// A filter with its patterns compiled.
+struct CFilter {
+    category: Option<String>,
+    cond: CCond,
+}
+
+struct CStage {
+    filter: CFilter,
+    keys: Vec<KeyIr>,
+}
+
+enum CCond {
+    Const(bool),
+    Not(Box<CCond>),
+    And(Vec<CCond>),
+    Or(Vec<CCond>),
+    Compare {
+        op: CmpIr,
+        lhs: CVal,
+        rhs: CVal,
+        kind: CmpKind,
+    },
+    IsNull(CVal),
+    Wildcard(CVal, Vec<Wildcard>),
+    Regex(CVal, Vec<RegexMatcher>),
+    InSet(CVal, InSet),
+    Truthy(CVal),
+}
+
+/// How the two sides of a comparison are compared (from the field's type).
+#[derive(Clone, Copy, PartialEq)]
+enum CmpKind {
+    /// J.7 coercions, lhs as the field side.
+    Plain,
+    Date,
+    Version,
+}
+
+enum CVal {
+    Lit(Value<'static>),
+    Field(FieldId),
+    Neg(Box<CVal>),
+    Arith(crate::ast::ArithOp, Box<CVal>, Box<CVal>),
+    Call(crate::functions::Function, bool, Vec<CVal>),
+    Cond(Box<CCond>),
+}
+
+fn lit_value(l: &Lit) -> Value<'static> {
+    match l {
+        Lit::Null => Value::Null,
+        Lit::Bool(b) => Value::Bool(*b),
+        Lit::Int(i) => Value::Int(*i),
+        Lit::Float(x) => Value::Float(*x),
+        Lit::Str(s) => Value::Str(s.clone().into()),
+    }
+}
+
+impl Ctx {
+    fn new(rule: &RuleIr, options: &InterpreterOptions) -> Result<Ctx, String> {
+        Ok(Ctx {
+            types: rule
+                .fields
+                .iter()
+                .map(|f| options.field_types.get(f).copied())
+                .collect(),
+            fields: rule.fields.clone(),
+            category_field: rule.category_field,
+        })
+    }
+
+    fn filter(&self, f: &FilterIr) -> Result<CFilter, String> {
+        Ok(CFilter {
+            category: f.category.clone(),
+            cond: self.cond(&f.condition)?,
+        })
+    }
+
+    fn stage(&self, s: &StageIr) -> Result<CStage, String> {
+        Ok(CStage {
+            filter: self.filter(&s.filter)?,
+            keys: s.keys.clone(),
+        })
+    }
+
+    fn field_type(&self, v: &ValueIr) -> Option<FieldType> {
+        match v {
+            ValueIr::Field(id) => self.types.get(*id as usize).copied().flatten(),
+            _ => None,
+        }
+    }
+
+    fn cond(&self, c: &Cond) -> Result<CCond, String> {
+        Ok(match c {
+            Cond::Const(b) => CCond::Const(*b),
+            Cond::Not(x) => CCond::Not(Box::new(self.cond(x)?)),
+            Cond::And(xs) => CCond::And(xs.iter().map(|x| self.cond(x)).collect::<Result<_, _>>()?),
+            Cond::Or(xs) => CCond::Or(xs.iter().map(|x| self.cond(x)).collect::<Result<_, _>>()?),
+            Cond::Leaf(l) => match l {
+                Leaf::Compare { op, lhs, rhs } => {
+                    // The field side goes left: J.7's coercions are asymmetric.
+                    let (op, lhs, rhs) =
+                        if matches!(lhs, ValueIr::Lit(_)) && !matches!(rhs, ValueIr::Lit(_)) {
+                            (flip(*op), rhs, lhs)
+                        } else {
+                            (*op, lhs, rhs)
+                        };
+                    let kind = match self.field_type(lhs).or_else(|| self.field_type(rhs)) {
+                        Some(FieldType::Date) => CmpKind::Date,
+                        Some(FieldType::Version) => CmpKind::Version,
+                        _ => CmpKind::Plain,
+                    };
+                    CCond::Compare {
+                        op,
+                        lhs: self.value(lhs)?,
+                        rhs: self.value(rhs)?,
+                        kind,
+                    }
+                }
+                Leaf::IsNull(v) => CCond::IsNull(self.value(v)?),
+                Leaf::Wildcard {
+                    value,
+                    patterns,
+                    insensitive,
+                } => CCond::Wildcard(
+                    self.value(value)?,
+                    patterns
+                        .iter()
+                        .map(|p| Wildcard::new(p, *insensitive))
+                        .collect(),
+                ),
+                Leaf::Regex { value, patterns } => CCond::Regex(
+                    self.value(value)?,
+                    patterns
+                        .iter()
+                        .map(|p| RegexMatcher::new(p, false).map_err(|e| e.to_string()))
+                        .collect::<Result<_, _>>()?,
+                ),
+                Leaf::InSet {
+                    value,
+                    set,
+                    insensitive,
+                } => {
+                    let lits: Vec<Value<'static>> = set.iter().map(lit_value).collect();
+                    CCond::InSet(self.value(value)?, InSet::new(lits.iter(), *insensitive))
+                }
+                Leaf::Truthy(v) => CCond::Truthy(self.value(v)?),
+            },
+        })
+    }
+
+    fn value(&self, v: &ValueIr) -> Result<CVal, String> {
+        Ok(match v {
+            ValueIr::Lit(l) => CVal::Lit(lit_value(l)),
+            ValueIr::Field(id) => CVal::Field(*id),
+            ValueIr::Neg(x) => CVal::Neg(Box::new(self.value(x)?)),
+            ValueIr::Arith { op, lhs, rhs } => {
+                CVal::Arith(*op, Box::new(self.value(lhs)?), Box::new(self.value(rhs)?))
+            }
+            ValueIr::Call {
+                function,
+                insensitive,
+                args,
+            } => CVal::Call(
+                *function,
+                *insensitive,
+                args.iter()
+                    .map(|a| self.value(a))
+                    .collect::<Result<_, _>>()?,
+            ),
+            ValueIr::Cond(c) => CVal::Cond(Box::new(self.cond(c)?)),
+        })
+    }
+}
+
+fn flip(op: CmpIr) -> CmpIr {
+    match op {
+        CmpIr::Eq => CmpIr::Eq,
+        CmpIr::Lt => CmpIr::Gt,
+        CmpIr::Le => CmpIr::Ge,
+        CmpIr::Gt => CmpIr::Lt,
+        CmpIr::Ge => CmpIr::Le,
+    }
+}
+
+/// One event's field values, read once per field per event.
+struct Row<'e, E: Event> {
+    event: &'e E,
+    ctx: &'e Ctx,
+    cache: Vec<Option<Vec<Value<'e>>>>,
+}
+
+impl<'e, E: Event> Row<'e, E> {
+    fn new(event: &'e E, ctx: &'e Ctx) -> Self {
+        Row {
+            event,
+            ctx,
+            cache: vec![None; ctx.fields.len()],
+        }
+    }
+
+    /// A field's values; a field without values is one null (J.1).
+    fn field(&mut self, id: FieldId) -> Vec<Value<'e>> {
+        let i = id as usize;
+        if self.cache[i].is_none() {
+            let mut out = Vec::new();
+            self.event.values(&self.ctx.fields[i], &mut out);
+            self.cache[i] = Some(out);
+        }
+        match &self.cache[i] {
+            Some(v) if !v.is_empty() => v.iter().map(Value::borrowed).map(own_into).collect(),
+            _ => vec![Value::Null],
+        }
+    }
+
+    fn category_matches(&mut self, category: &Option<String>) -> bool {
+        let Some(c) = category else { return true };
+        let id = self.ctx.category_field;
+        self.field(id)
+            .iter()
+            .any(|v| matches!(v, Value::Str(s) if s == c))
+    }
+
+    fn filter(&mut self, f: &CFilter) -> bool {
+        self.category_matches(&f.category) && self.cond(&f.cond)
+    }
+
+    fn cond(&mut self, c: &CCond) -> bool {
+        match c {
+            CCond::Const(b) => *b,
+            CCond::Not(x) => !self.cond(x),
+            CCond::And(xs) => xs.iter().all(|x| self.cond(x)),
+            CCond::Or(xs) => xs.iter().any(|x| self.cond(x)),
+            CCond::Compare { op, lhs, rhs, kind } => {
+                let ls = self.value(lhs);
+                let rs = self.value(rhs);
+                ls.iter()
+                    .any(|l| rs.iter().any(|r| compare(*kind, *op, l, r) == Some(true)))
+            }
+            CCond::IsNull(v) => self.value(v).iter().any(Value::is_null),
+            CCond::Wildcard(v, pats) => self
+                .value(v)
+                .iter()
+                .any(|x| pats.iter().any(|p| p.matches_value(x))),
+            CCond::Regex(v, res) => self
+                .value(v)
+                .iter()
+                .any(|x| res.iter().any(|r| r.matches_value(x))),
+            CCond::InSet(v, set) => self.value(v).iter().any(|x| set.contains(x)),
+            CCond::Truthy(v) => self.value(v).iter().any(|x| matches!(x, Value::Bool(true))),
+        }
+    }
+
+    /// Every value the expression takes over the assignments of its field mentions.
+    fn value(&mut self, v: &CVal) -> Vec<Value<'e>> {
+        match v {
+            CVal::Lit(l) => vec![l.clone()],
+            CVal::Field(id) => self.field(*id),
+            CVal::Neg(x) => self
+                .value(x)
+                .iter()
+                .map(|a| f::subtract(&Value::Int(0), a))
+                .collect(),
+            CVal::Arith(op, a, b) => {
+                let xs = self.value(a);
+                let ys = self.value(b);
+                let mut out = Vec::with_capacity(xs.len() * ys.len());
+                for x in &xs {
+                    for y in &ys {
+                        out.push(match op {
+                            crate::ast::ArithOp::Add => f::add(x, y),
+                            crate::ast::ArithOp::Sub => f::subtract(x, y),
+                            crate::ast::ArithOp::Mul => f::multiply(x, y),
+                            crate::ast::ArithOp::Div => f::divide(x, y),
+                            crate::ast::ArithOp::Mod => f::modulo(x, y),
+                        });
+                    }
+                }
+                out
+            }
+            CVal::Call(function, insensitive, args) => {
+                let arg_values: Vec<Vec<Value<'e>>> = args.iter().map(|a| self.value(a)).collect();
+                let mut out = Vec::new();
+                for combo in cartesian(&arg_values) {
+                    out.push(call(*function, *insensitive, &combo));
+                }
+                out
+            }
+            // A comparison used as a value is null where an operand is null
+            // (`null == (exit_code > -1)` matches events without exit_code).
+            CVal::Cond(c) => match &**c {
+                CCond::Compare { op, lhs, rhs, kind } => {
+                    let ls = self.value(lhs);
+                    let rs = self.value(rhs);
+                    let mut out = Vec::with_capacity(ls.len() * rs.len());
+                    for l in &ls {
+                        for r in &rs {
+                            out.push(compare(*kind, *op, l, r).map_or(Value::Null, Value::Bool));
+                        }
+                    }
+                    out
+                }
+                c => vec![Value::Bool(self.cond(c))],
+            },
+        }
+    }
+
+    /// The key tuples of this event for a stage (C.3).
+    fn keys(&mut self, keys: &[KeyIr]) -> Vec<Vec<KeyPart>> {
+        let per_field: Vec<(Vec<KeyPart>, bool)> = keys
+            .iter()
+            .map(|k| {
+                let date = self.ctx.types.get(k.field as usize).copied().flatten()
+                    == Some(FieldType::Date);
+                let parts = self
+                    .field(k.field)
+                    .iter()
+                    .map(|v| match (date, timestamp_from_value(v)) {
+                        // Dates join by instant whatever their format.
+                        (true, Some(ms)) => KeyPart::Str(format_millis(ms).into()),
+                        _ => KeyPart::from_value(v),
+                    })
+                    .collect();
+                (parts, k.optional)
+            })
+            .collect();
+        key_tuples(&per_field)
+    }
+
+    fn timestamp_of(timing: Timing<'_>) -> Option<i64> {
+        match timing {
+            Timing::InOrder(o) | Timing::Late(o) => Some(o.timestamp),
+            Timing::Untimed => None,
+        }
+    }
+}
+
+fn own_into<'e>(v: Value<'_>) -> Value<'e> {
+    v.into_owned()
+}
+
+fn cartesian<'e>(lists: &[Vec<Value<'e>>]) -> Vec<Vec<Value<'e>>> {
+    let mut out: Vec<Vec<Value<'e>>> = vec![Vec::new()];
+    for list in lists {
+        let mut next = Vec::with_capacity(out.len() * list.len().max(1));
+        for prefix in &out {
+            for v in list {
+                let mut p = prefix.clone();
+                p.push(v.clone());
+                next.push(p);
+            }
+        }
+        out = next;
+    }
+    out
+}
+
+fn call<'e>(function: crate::functions::Function, insensitive: bool, a: &[Value<'e>]) -> Value<'e> {
+    use crate::functions::Function as F;
+    let get = |i: usize| a.get(i).cloned().unwrap_or(Value::Null);
+    let opt = |i: usize| a.get(i);
+    match function {
+        F::Add => f::add(&get(0), &get(1)),
+        F::Subtract => f::subtract(&get(0), &get(1)),
+        F::Multiply => f::multiply(&get(0), &get(1)),
+        F::Divide => f::divide(&get(0), &get(1)),
+        F::Modulo => f::modulo(&get(0), &get(1)),
+        F::Between => f::between(&get(0), &get(1), &get(2), opt(3), insensitive).into_owned(),
+        F::CidrMatch => f::cidr_match(&get(0), a.get(1..).unwrap_or(&[])),
+        F::Concat => f::concat(a).into_owned(),
+        F::EndsWith => f::ends_with(&get(0), &get(1), insensitive),
+        F::StartsWith => f::starts_with(&get(0), &get(1), insensitive),
+        F::StringContains => f::string_contains(&get(0), &get(1), insensitive),
+        F::IndexOf => f::index_of(&get(0), &get(1), opt(2), insensitive),
+        F::Length => f::length(&get(0)),
+        F::Number => f::number(&get(0), opt(1)),
+        F::String => f::string(&get(0)).into_owned(),
+        F::Substring => f::substring(&get(0), &get(1), opt(2)).into_owned(),
+    }
+}
+
+/// `l op r` with the comparison kind; `None` when null or incomparable.
+fn compare(kind: CmpKind, op: CmpIr, l: &Value<'_>, r: &Value<'_>) -> Option<bool> {
+    let ord = match kind {
+        CmpKind::Date => {
+            let (a, b) = (timestamp_from_value(l)?, timestamp_from_value(r)?);
+            Some(a.cmp(&b))
+        }
+        CmpKind::Version => {
+            let (a, b) = (l.to_text()?, r.to_text()?);
+            if op == CmpIr::Eq {
+                return Some(a == b);
+            }
+            rule_runtime::version::compare(&a, &b)
+        }
+        CmpKind::Plain => {
+            if op == CmpIr::Eq {
+                return l.eq_literal(r);
+            }
+            l.cmp_literal(r)
+        }
+    }?;
+    Some(match op {
+        CmpIr::Eq => ord == Ordering::Equal,
+        CmpIr::Lt => ord == Ordering::Less,
+        CmpIr::Le => ord != Ordering::Greater,
+        CmpIr::Gt => ord == Ordering::Greater,
+        CmpIr::Ge => ord != Ordering::Less,
+    })
+}
+
+fn key_values(key: &[KeyPart]) -> Vec<Value<'static>> {
+    key.iter().map(KeyPart::to_value).collect()
+}
+
+// ------------------------------------------------------------------ event queries
+
+struct EventRule {
+    info: Arc<RuleInfo>,
+    ctx: Ctx,
+    filter: CFilter,
+}
+
+impl<E: Event + Clone> RuleMatcher<E> for EventRule {
+    fn info(&self) -> &Arc<RuleInfo> {
+        &self.info
+    }
+
+    fn on_event(&mut self, event: &E, timing: Timing<'_>, out: &mut Vec<Alert<E>>) {
+        let mut row = Row::new(event, &self.ctx);
+        if row.filter(&self.filter) {
+            out.push(Alert {
+                rule: self.info.clone(),
+                kind: AlertKind::Event,
+                timestamp: Row::<E>::timestamp_of(timing),
+                join_keys: Vec::new(),
+                events: vec![Some(event.clone())],
+            });
+        }
+    }
+
+    fn advance_watermark(&mut self, _ts_ms: i64, _out: &mut Vec<Alert<E>>) {}
+
+    fn flush(&mut self, _out: &mut Vec<Alert<E>>) {}
+}
+
+// ------------------------------------------------------------------ sequences
+
+/// The handle a sequence keeps per event: the event and its timestamp.
+#[derive(Clone)]
+struct Held<E> {
+    event: E,
+    ts: i64,
+}
+
+struct SequenceRule<E> {
+    info: Arc<RuleInfo>,
+    ctx: Ctx,
+    stages: Vec<CStage>,
+    until: Option<CStage>,
+    engine: SequenceMatcher<Vec<KeyPart>, Held<E>, Ordinal>,
+    untimed: u64,
+    late: u64,
+}
+
+impl<E: Clone> SequenceRule<E> {
+    fn emit(
+        info: &Arc<RuleInfo>,
+        matches: Vec<rule_runtime::sequence::SequenceMatch<Vec<KeyPart>, Held<E>>>,
+        out: &mut Vec<Alert<E>>,
+    ) {
+        for m in matches {
+            let timestamp = m.events.iter().flatten().map(|h| h.ts).max();
+            out.push(Alert {
+                rule: info.clone(),
+                kind: AlertKind::Sequence,
+                timestamp,
+                join_keys: key_values(&m.key),
+                events: m.events.into_iter().map(|h| h.map(|h| h.event)).collect(),
+            });
+        }
+    }
+}
+
+impl<E: Event + Clone> RuleMatcher<E> for SequenceRule<E> {
+    fn info(&self) -> &Arc<RuleInfo> {
+        &self.info
+    }
+
+    fn on_event(&mut self, event: &E, timing: Timing<'_>, out: &mut Vec<Alert<E>>) {
+        let ordinal = match timing {
+            Timing::InOrder(o) => o,
+            Timing::Late(_) => {
+                self.late += 1;
+                return;
+            }
+            Timing::Untimed => {
+                self.untimed += 1;
+                return;
+            }
+        };
+        let mut row = Row::new(event, &self.ctx);
+        let mut keys: Vec<(usize, Vec<Vec<KeyPart>>)> = Vec::new();
+        for (i, st) in self.stages.iter().enumerate() {
+            if row.filter(&st.filter) {
+                let k = row.keys(&st.keys);
+                if !k.is_empty() {
+                    keys.push((i, k));
+                }
+            }
+        }
+        let until_keys = match &self.until {
+            Some(u) if row.filter(&u.filter) => row.keys(&u.keys),
+            _ => Vec::new(),
+        };
+        if keys.is_empty() && until_keys.is_empty() {
+            let mut done = Vec::new();
+            self.engine.advance_watermark(ordinal.timestamp, &mut done);
+            Self::emit(&self.info, done, out);
+            return;
+        }
+        let matches: Vec<(usize, &[Vec<KeyPart>])> =
+            keys.iter().map(|(i, k)| (*i, k.as_slice())).collect();
+        let held = Held {
+            event: event.clone(),
+            ts: ordinal.timestamp,
+        };
+        let mut done = Vec::new();
+        self.engine.on_event(
+            ordinal.clone(),
+            ordinal.timestamp,
+            &held,
+            &matches,
+            &until_keys,
+            &mut done,
+        );
+        Self::emit(&self.info, done, out);
+    }
+
+    fn advance_watermark(&mut self, ts_ms: i64, out: &mut Vec<Alert<E>>) {
+        let mut done = Vec::new();
+        self.engine.advance_watermark(ts_ms, &mut done);
+        Self::emit(&self.info, done, out);
+    }
+
+    fn flush(&mut self, out: &mut Vec<Alert<E>>) {
+        let mut done = Vec::new();
+        self.engine.flush(&mut done);
+        Self::emit(&self.info, done, out);
+    }
+
+    fn counters(&self) -> Vec<(&'static str, u64)> {
+        let s = self.engine.stats();
+        vec![
+            ("sequence_untimed_events", self.untimed),
+            ("sequence_late_events", self.late + s.late_events),
+            ("sequence_evicted_keys", s.evictions),
+            ("sequence_expired_partials", s.expired),
+        ]
+    }
+}
+
+// ------------------------------------------------------------------ samples
+
+/// What a sample keeps per event: the event and its timestamp, when timed.
+type SampleHandle<E> = (E, Option<i64>);
+
+struct SampleRule<E> {
+    info: Arc<RuleInfo>,
+    ctx: Ctx,
+    stages: Vec<CStage>,
+    engine: SampleMatcher<Vec<KeyPart>, SampleHandle<E>>,
+    next_id: u64,
+}
+
+impl<E: Clone> SampleRule<E> {
+    fn emit(
+        info: &Arc<RuleInfo>,
+        samples: Vec<rule_runtime::sample::Sample<Vec<KeyPart>, SampleHandle<E>>>,
+        out: &mut Vec<Alert<E>>,
+    ) {
+        for s in samples {
+            out.push(Alert {
+                rule: info.clone(),
+                kind: AlertKind::Sample,
+                timestamp: s.events.iter().filter_map(|(_, ts)| *ts).max(),
+                join_keys: key_values(&s.key),
+                events: s.events.into_iter().map(|(e, _)| Some(e)).collect(),
+            });
+        }
+    }
+}
+
+impl<E: Event + Clone> RuleMatcher<E> for SampleRule<E> {
+    fn info(&self) -> &Arc<RuleInfo> {
+        &self.info
+    }
+
+    fn on_event(&mut self, event: &E, timing: Timing<'_>, out: &mut Vec<Alert<E>>) {
+        let id = self.next_id;
+        self.next_id += 1;
+        let mut row = Row::new(event, &self.ctx);
+        let mut keys: Vec<(usize, Vec<Vec<KeyPart>>)> = Vec::new();
+        for (i, st) in self.stages.iter().enumerate() {
+            if row.filter(&st.filter) {
+                keys.push((i, row.keys(&st.keys)));
+            }
+        }
+        if keys.is_empty() {
+            return;
+        }
+        let handle = (event.clone(), Row::<E>::timestamp_of(timing));
+        let mut done = Vec::new();
+        self.engine.on_event(
+            &handle,
+            id,
+            keys.iter().map(|(i, k)| (*i, k.as_slice())),
+            &mut done,
+        );
+        Self::emit(&self.info, done, out);
+    }
+
+    fn advance_watermark(&mut self, _ts_ms: i64, _out: &mut Vec<Alert<E>>) {}
+
+    fn flush(&mut self, out: &mut Vec<Alert<E>>) {
+        let done = self.engine.flush();
+        Self::emit(&self.info, done, out);
+    }
+
+    fn counters(&self) -> Vec<(&'static str, u64)> {
+        let s = self.engine.stats();
+        vec![
+            ("sample_keys_evicted", s.keys_evicted),
+            ("sample_candidates_dropped", s.candidates_dropped),
+        ]
+    }
+}
+
+/// The alert metadata of a loaded rule.
+pub fn rule_info(meta: &crate::source::RuleMeta) -> RuleInfo {
+    RuleInfo {
+        id: meta.rule_id.clone(),
+        name: meta.name.clone(),
+        version: meta.version,
+        severity: meta.severity.clone(),
+        risk_score: meta.risk_score,
+        building_block: meta.building_block_type.is_some(),
+        tags: meta.tags.clone(),
+        threat: meta
+            .threat
+            .iter()
+            .map(|t| rule_runtime::alert::ThreatInfo {
+                tactic: t.tactic.as_ref().map(|x| x.id.clone()).unwrap_or_default(),
+                techniques: t
+                    .technique
+                    .iter()
+                    .flat_map(|tech| {
+                        std::iter::once(tech.id.clone())
+                            .chain(tech.subtechnique.iter().map(|s| s.id.clone()))
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rule_runtime::event::JsonEvent;
+
+    /// Does `query` (an event query) match `event` (JSON)?
+    fn matches(query: &str, event: &str) -> bool {
+        let q = crate::parse_query(query).unwrap_or_else(|e| panic!("{query}: {e:?}"));
+        let ir = lower_query("t", "t", "t", DEFAULT_CATEGORY_FIELD, &q).unwrap();
+        let mut m =
+            matcher::<JsonEvent>(&ir, Arc::default(), &InterpreterOptions::default()).unwrap();
+        let e = JsonEvent::parse(event).unwrap();
+        let mut out = Vec::new();
+        m.on_event(&e, Timing::Untimed, &mut out);
+        !out.is_empty()
+    }
+
+    // eql-semantics.md J.1, one test per bullet, with its examples.
+
+    #[test]
+    fn each_field_mention_ranges_over_its_values() {
+        assert!(matches("any where f > 1 and f < 3", r#"{"f": [0, 5]}"#));
+        assert!(matches(
+            "any where concat(f, f) == \"ab\"",
+            r#"{"f": ["a", "b"]}"#
+        ));
+        assert!(matches("any where f == 1234", r#"{"f": [1234, 599999]}"#));
+    }
+
+    #[test]
+    fn missing_null_and_empty_are_one_null_and_a_null_leaf_is_false() {
+        for e in [
+            r#"{}"#,
+            r#"{"f": null}"#,
+            r#"{"f": []}"#,
+            r#"{"f": [null]}"#,
+        ] {
+            assert!(!matches("any where f == \"x\"", e), "{e}");
+            assert!(!matches("any where f >= 0", e), "{e}");
+            assert!(matches("any where f == null", e), "{e}");
+            assert!(!matches("any where f != null", e), "{e}");
+        }
+    }
+
+    #[test]
+    fn not_matches_missing_fields_for_every_kind_of_leaf() {
+        assert!(matches("any where f != \"x\"", "{}"));
+        assert!(matches("any where not f : \"x\"", "{}"));
+        assert!(matches("any where not (f > 1)", "{}"));
+        assert!(matches("any where not length(f) > 3", "{}"));
+        assert!(!matches("any where f != \"x\"", r#"{"f": ["x", "y"]}"#));
+    }
+
+    #[test]
+    fn null_tests() {
+        assert!(matches("any where f != null", r#"{"f": [null, 1]}"#));
+        assert!(!matches("any where f == null", r#"{"f": [null, 1]}"#));
+        assert!(matches("any where concat(a, b) == null", r#"{"a": "x"}"#));
+        assert!(matches("any where null == (exit_code > -1)", r#"{}"#));
+    }
+
+    #[test]
+    fn not_in_with_null_is_not_sql() {
+        assert!(matches("any where f not in (\"a\", null)", r#"{"f": "b"}"#));
+        assert!(matches("any where f not in (\"a\", null)", "{}"));
+        assert!(!matches("any where f in (\"a\", null)", "{}"));
+    }
+
+    #[test]
+    fn categories_and_case() {
+        assert!(matches(
+            "process where true",
+            r#"{"event": {"category": ["network", "process"]}}"#
+        ));
+        assert!(!matches(
+            "process where true",
+            r#"{"event": {"category": "Process"}}"#
+        ));
+        assert!(matches("any where true", "{}"));
+        assert!(matches("any where f : \"ärzte\"", r#"{"f": "ÄRZTE"}"#));
+        assert!(matches("any where f : \"σίγμα\"", r#"{"f": "ΣΊΓΜΑ"}"#));
+        assert!(!matches("any where f == \"ärzte\"", r#"{"f": "ÄRZTE"}"#));
+        assert!(matches("any where f in~ (\"ärzte\")", r#"{"f": "ÄRZTE"}"#));
+    }
+
+    #[test]
+    fn coercions_and_arithmetic() {
+        assert!(matches(
+            "any where event.code == \"7\"",
+            r#"{"event": {"code": 7}}"#
+        ));
+        assert!(matches("any where n == 7", r#"{"n": "7"}"#));
+        assert!(matches(
+            "any where serial_event_id / 2 == 41",
+            r#"{"serial_event_id": 83}"#
+        ));
+        assert!(!matches(
+            "any where 66.0 / serial_event_id == 1",
+            r#"{"serial_event_id": 65}"#
+        ));
+        assert!(matches("any where -1 < exit_code", r#"{"exit_code": 0}"#));
+        assert!(matches("any where ip == \"::1\"", r#"{"ip": "0:0::1"}"#));
+    }
+
+    #[test]
+    fn escapes_and_wildcards() {
+        assert!(matches(
+            r#"any where p : "C:\\Users\\*\\x.exe""#,
+            r#"{"p": "c:\\users\\bob\\X.EXE"}"#
+        ));
+        assert!(matches(r#"any where p like "?doc""#, r#"{"p": "adoc"}"#));
+        assert!(!matches(
+            r#"any where p like "?doc""#,
+            r#"{"p": "asciidoc"}"#
+        ));
+        assert!(matches(r#"any where p in ("1*")"#, r#"{"p": "1*"}"#));
+        assert!(!matches(r#"any where p in ("1*")"#, r#"{"p": "12"}"#));
+        assert!(matches(
+            r#"any where p regex~ """c:\\win.*""""#,
+            r#"{"p": "C:\\Windows"}"#
+        ));
+    }
+}
