@@ -2,5 +2,7 @@
 //! share.
 //!
 //! * [`scan`]: `eqlc scan`, rules over NDJSON events.
+//! * [`conformance`]: Elasticsearch's EQL test suite run through eqlc's engine.
 
+pub mod conformance;
 pub mod scan;

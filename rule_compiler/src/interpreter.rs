@@ -12,7 +12,9 @@ use rule_runtime::key::{key_tuples, KeyPart};
 use rule_runtime::pattern::{InSet, RegexMatcher, Wildcard};
 use rule_runtime::sample::{SampleConfig, SampleMatcher, SampleMode};
 use rule_runtime::sequence::{SequenceMatcher, SequenceSpec, StageKind};
-use rule_runtime::time::{format_millis, timestamp_from_value, Ordinal};
+use rule_runtime::time::{
+    format_millis, timestamp_from_value, timestamp_nanos_from_value, Ordinal,
+};
 use rule_runtime::value::Value;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -141,6 +143,7 @@ enum CCond {
         lhs: CVal,
         rhs: CVal,
         kind: CmpKind,
+        nulls_equal: bool,
     },
     IsNull(CVal),
     Wildcard(CVal, Vec<Wildcard>),
@@ -155,6 +158,7 @@ enum CmpKind {
     /// J.7 coercions, lhs as the field side.
     Plain,
     Date,
+    DateNanos,
     Version,
 }
 
@@ -218,7 +222,12 @@ impl Ctx {
             Cond::And(xs) => CCond::And(xs.iter().map(|x| self.cond(x)).collect::<Result<_, _>>()?),
             Cond::Or(xs) => CCond::Or(xs.iter().map(|x| self.cond(x)).collect::<Result<_, _>>()?),
             Cond::Leaf(l) => match l {
-                Leaf::Compare { op, lhs, rhs } => {
+                Leaf::Compare {
+                    op,
+                    lhs,
+                    rhs,
+                    nulls_equal,
+                } => {
                     // The field side goes left: J.7's coercions are asymmetric.
                     let (op, lhs, rhs) =
                         if matches!(lhs, ValueIr::Lit(_)) && !matches!(rhs, ValueIr::Lit(_)) {
@@ -228,6 +237,7 @@ impl Ctx {
                         };
                     let kind = match self.field_type(lhs).or_else(|| self.field_type(rhs)) {
                         Some(FieldType::Date) => CmpKind::Date,
+                        Some(FieldType::DateNanos) => CmpKind::DateNanos,
                         Some(FieldType::Version) => CmpKind::Version,
                         _ => CmpKind::Plain,
                     };
@@ -236,6 +246,7 @@ impl Ctx {
                         lhs: self.value(lhs)?,
                         rhs: self.value(rhs)?,
                         kind,
+                        nulls_equal: *nulls_equal,
                     }
                 }
                 Leaf::IsNull(v) => CCond::IsNull(self.value(v)?),
@@ -352,11 +363,21 @@ impl<'e, E: Event> Row<'e, E> {
             CCond::Not(x) => !self.cond(x),
             CCond::And(xs) => xs.iter().all(|x| self.cond(x)),
             CCond::Or(xs) => xs.iter().any(|x| self.cond(x)),
-            CCond::Compare { op, lhs, rhs, kind } => {
+            CCond::Compare {
+                op,
+                lhs,
+                rhs,
+                kind,
+                nulls_equal,
+            } => {
                 let ls = self.value(lhs);
                 let rs = self.value(rhs);
-                ls.iter()
-                    .any(|l| rs.iter().any(|r| compare(*kind, *op, l, r) == Some(true)))
+                ls.iter().any(|l| {
+                    rs.iter().any(|r| {
+                        (*nulls_equal && l.is_null() && r.is_null())
+                            || compare(*kind, *op, l, r) == Some(true)
+                    })
+                })
             }
             CCond::IsNull(v) => self.value(v).iter().any(Value::is_null),
             CCond::Wildcard(v, pats) => self
@@ -410,7 +431,9 @@ impl<'e, E: Event> Row<'e, E> {
             // A comparison used as a value is null where an operand is null
             // (`null == (exit_code > -1)` matches events without exit_code).
             CVal::Cond(c) => match &**c {
-                CCond::Compare { op, lhs, rhs, kind } => {
+                CCond::Compare {
+                    op, lhs, rhs, kind, ..
+                } => {
                     let ls = self.value(lhs);
                     let rs = self.value(rhs);
                     let mut out = Vec::with_capacity(ls.len() * rs.len());
@@ -431,8 +454,10 @@ impl<'e, E: Event> Row<'e, E> {
         let per_field: Vec<(Vec<KeyPart>, bool)> = keys
             .iter()
             .map(|k| {
-                let date = self.ctx.types.get(k.field as usize).copied().flatten()
-                    == Some(FieldType::Date);
+                let date = matches!(
+                    self.ctx.types.get(k.field as usize).copied().flatten(),
+                    Some(FieldType::Date | FieldType::DateNanos)
+                );
                 let parts = self
                     .field(k.field)
                     .iter()
@@ -505,6 +530,13 @@ fn compare(kind: CmpKind, op: CmpIr, l: &Value<'_>, r: &Value<'_>) -> Option<boo
     let ord = match kind {
         CmpKind::Date => {
             let (a, b) = (timestamp_from_value(l)?, timestamp_from_value(r)?);
+            Some(a.cmp(&b))
+        }
+        CmpKind::DateNanos => {
+            let (a, b) = (
+                timestamp_nanos_from_value(l)?,
+                timestamp_nanos_from_value(r)?,
+            );
             Some(a.cmp(&b))
         }
         CmpKind::Version => {

@@ -122,6 +122,11 @@ pub enum Leaf {
         op: CmpIr,
         lhs: ValueIr,
         rhs: ValueIr,
+        /// Both sides are optional fields (`?x == ?y`): Elasticsearch folds unmapped
+        /// optional fields to null, and `null == null` is true there; so two missing
+        /// values compare equal.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        nulls_equal: bool,
     },
     /// `x == null`: true iff some assignment gives null (for a field: it has no value).
     IsNull(ValueIr),
@@ -345,8 +350,10 @@ impl Lowerer {
                     C::Gt => (CmpIr::Gt, false),
                     C::Ge => (CmpIr::Ge, false),
                 };
+                let optional = |x: &ast::Expr| matches!(&x.kind, ExprKind::Field(f) if f.optional);
                 let leaf = Cond::Leaf(Leaf::Compare {
                     op,
+                    nulls_equal: op == CmpIr::Eq && optional(lhs) && optional(rhs),
                     lhs: self.value(lhs)?,
                     rhs: self.value(rhs)?,
                 });

@@ -18,8 +18,10 @@ pub enum FieldType {
     /// float, double, half_float, scaled_float
     Float,
     Boolean,
-    /// date, date_nanos
+    /// date (millisecond instants)
     Date,
+    /// date_nanos (nanosecond instants)
+    DateNanos,
     Ip,
     Version,
     /// object, flattened, nested: any sub-path may exist.
@@ -37,7 +39,8 @@ impl FieldType {
             "long" | "integer" | "short" | "byte" | "unsigned_long" => FieldType::Integer,
             "float" | "double" | "half_float" | "scaled_float" => FieldType::Float,
             "boolean" => FieldType::Boolean,
-            "date" | "date_nanos" => FieldType::Date,
+            "date" => FieldType::Date,
+            "date_nanos" => FieldType::DateNanos,
             "ip" => FieldType::Ip,
             "version" => FieldType::Version,
             "object" | "flattened" | "nested" => FieldType::Container,
@@ -52,6 +55,7 @@ impl FieldType {
             FieldType::Float => "float",
             FieldType::Boolean => "boolean",
             FieldType::Date => "date",
+            FieldType::DateNanos => "date_nanos",
             FieldType::Ip => "ip",
             FieldType::Version => "version",
             FieldType::Container => "object",

@@ -379,6 +379,36 @@ pub fn timestamp_from_value(value: &Value<'_>) -> Option<i64> {
     }
 }
 
+/// Reads a timestamp from a field value as epoch NANOseconds, for `date_nanos` fields:
+/// like [`timestamp_from_value`], keeping the digits of an ISO fraction beyond the
+/// millisecond (`…54.294209140Z` and `…54.294365140Z` differ).
+pub fn timestamp_nanos_from_value(value: &Value<'_>) -> Option<i128> {
+    let ms = i128::from(timestamp_from_value(value)?) * 1_000_000;
+    let sub = match value {
+        Value::Str(s) => sub_millisecond_nanos(s),
+        _ => 0,
+    };
+    Some(ms + i128::from(sub))
+}
+
+/// The nanoseconds below the millisecond in an ISO date-time's fraction (digits 4 to 9
+/// of the fraction of seconds); 0 when there are none.
+fn sub_millisecond_nanos(text: &str) -> u32 {
+    let Some(t) = text.find(['T', 't', ' ']) else {
+        return 0;
+    };
+    let rest = &text[t..];
+    let Some(dot) = rest.find(['.', ',']) else {
+        return 0;
+    };
+    let digits: Vec<u32> = rest[dot + 1..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .filter_map(|c| c.to_digit(10))
+        .collect();
+    (3..9).fold(0, |acc, i| acc * 10 + digits.get(i).copied().unwrap_or(0))
+}
+
 fn float_to_millis(f: f64) -> Option<i64> {
     let floored = f.floor();
     // 2^63 is exactly representable; every finite f64 in [-2^63, 2^63) fits in i64.
@@ -836,6 +866,15 @@ mod tests {
             p("2026-01-01T10+01:00"),
             Some(1_767_225_600_000 + 32_400_000)
         );
+    }
+
+    #[test]
+    fn nanosecond_instants() {
+        let a = timestamp_nanos_from_value(&Value::from("2020-01-01T02:22:54.294209140Z")).unwrap();
+        let b = timestamp_nanos_from_value(&Value::from("2020-01-01T02:22:54.294365140Z")).unwrap();
+        assert!(a < b);
+        assert_eq!(b - a, 156_000);
+        assert_eq!(timestamp_nanos_from_value(&Value::Int(1)), Some(1_000_000));
     }
 
     #[test]

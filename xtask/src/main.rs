@@ -4,23 +4,29 @@
 //! Tasks:
 //! * `census [DIR…]`: what EQL features the rules of some folders use, counted from the
 //!   parsed AST (default: `rules/`).
+//! * `conformance [DIR]`: Elasticsearch's EQL test suite (default
+//!   `tests/conformance/es-eql`) run through eqlc's streaming engine; prints one line per
+//!   failing query and the summary line, exits non-zero on any failure.
 
 use rule_compiler::ast::{Expr, ExprKind, Query, QueryBody};
 use rule_compiler::ruleset::check_paths;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
-  census [DIR…]   count the EQL features used by the rules under DIR (default rules/)
+  census [DIR…]       count the EQL features used by the rules under DIR (default rules/)
+  conformance [DIR]   run Elasticsearch's EQL test suite (default tests/conformance/es-eql)
+                      through the streaming engine; non-zero exit on any failure
 ";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("census") => census(&args[1..]),
+        Some("conformance") => conformance(&args[1..]),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");
             ExitCode::SUCCESS
@@ -33,6 +39,34 @@ fn main() -> ExitCode {
             eprint!("{USAGE}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// Run the conformance suite; print failures and the summary line.
+fn conformance(args: &[String]) -> ExitCode {
+    if args.len() > 1 {
+        eprintln!("xtask conformance: at most one folder\n\n{USAGE}");
+        return ExitCode::from(2);
+    }
+    let dir = args.first().map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/conformance/es-eql"),
+        PathBuf::from,
+    );
+    let report = match eqlc::conformance::run_suite(&dir) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("xtask conformance: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for line in report.failure_lines() {
+        println!("{line}");
+    }
+    println!("{}", report.summary_line());
+    if report.failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
 
