@@ -18,11 +18,12 @@ USAGE:
         --quiet        print only errors and the summary line
         Exit status 0 iff no rule failed.
 
-    eqlc scan --rules DIR [OPTIONS] [FILE…]
-        Run the rules of DIR (interpreted) over NDJSON events from the FILEs (default:
-        standard input); write one alert per line (JSON) to standard output and a
-        summary to standard error. Bad event lines are reported with their line
-        number, counted and skipped.
+    eqlc scan [--rules DIR] [OPTIONS] [FILE…]
+        Run the rules compiled into eqlc (or, with --rules, the rules of DIR,
+        interpreted) over NDJSON events from the FILEs (default: standard input);
+        write one alert per line (JSON) to standard output and a summary to standard
+        error. Bad event lines are reported with their line number, counted and
+        skipped.
         --timestamp-field F   the event time (default @timestamp)
         --tiebreaker-field F  orders events with equal timestamps (e.g. event.sequence)
         --reorder-window MS   re-sort events arriving up to MS milliseconds out of
@@ -33,6 +34,10 @@ USAGE:
         --max-sequence-keys N open join keys kept per sequence rule, oldest evicted
                               and counted (default 1000000)
 
+    eqlc rules
+        List the rules compiled into eqlc (id, name, kind, severity); build with
+        `EQLC_RULES_DIR=<dir> cargo build --release` to compile another folder in.
+
     eqlc help
 ";
 
@@ -41,6 +46,13 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         Some("check") => check(&args[1..]),
         Some("scan") => scan(&args[1..]),
+        Some("rules") => {
+            for r in &eqlc::compiled::RULES {
+                println!("{}\t{}\t{}\t{}", r.id, r.kind, r.severity, r.name);
+            }
+            eprintln!("{} rules compiled in", eqlc::compiled::RULES.len());
+            ExitCode::SUCCESS
+        }
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}");
             ExitCode::SUCCESS
@@ -121,7 +133,7 @@ fn usage_error(msg: &str) -> ExitCode {
 }
 
 fn scan(args: &[String]) -> ExitCode {
-    use eqlc::scan::{scan, ScanOptions};
+    use eqlc::scan::{scan, Rules, ScanOptions};
     use rule_compiler::interpreter::InterpreterOptions;
     use rule_runtime::engine::EngineConfig;
     use rule_runtime::sample::SampleMode;
@@ -179,8 +191,9 @@ fn scan(args: &[String]) -> ExitCode {
             return usage_error(&e);
         }
     }
-    let Some(rules) = rules else {
-        return usage_error("scan needs --rules DIR (the folder of rules to run)");
+    let rules = match rules {
+        Some(dir) => Rules::Interpreted(dir),
+        None => Rules::Compiled,
     };
     inputs.retain(|p| p.as_os_str() != "-");
     let options = ScanOptions {

@@ -1,15 +1,18 @@
 //! `eqlc scan`: run rules over NDJSON events and write alerts as NDJSON.
 //!
-//! Interpreted mode (`--rules DIR`): the rules are loaded, checked and lowered at run
-//! time and evaluated by the reference interpreter. Bad event lines are reported on
-//! stderr with their line number, counted and skipped; every other event is processed.
+//! Compiled mode (the default): the rules compiled into the binary at build time
+//! ([`crate::compiled`]). Interpreted mode (`--rules DIR`): the rules are loaded,
+//! checked and lowered at run time and evaluated by the reference interpreter. Bad
+//! event lines are reported on stderr with their line number, counted and skipped;
+//! every other event is processed.
 
 use rule_compiler::interpreter::{self, InterpreterOptions};
 use rule_compiler::ir::{lower_rule, PipeIr};
 use rule_compiler::ruleset::check_paths;
 use rule_runtime::alert::{Alert, RuleMatcher};
-use rule_runtime::engine::{write_alert_ndjson, Engine, EngineConfig, Pipe};
-use rule_runtime::event::JsonEvent;
+use rule_runtime::compiled::MatcherOptions;
+use rule_runtime::engine::{write_alert_ndjson, Engine, EngineConfig, EventJson, Pipe};
+use rule_runtime::event::{Event, JsonEvent};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -21,10 +24,19 @@ pub type EventRef = Arc<JsonEvent>;
 /// A compiled rule with the pipes of its query, as the engine takes it.
 pub type RuleEntry = (Box<dyn RuleMatcher<EventRef>>, Vec<Pipe>);
 
+/// Which rules a scan runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rules {
+    /// The rules compiled into this binary.
+    Compiled,
+    /// The rules of a folder, interpreted.
+    Interpreted(PathBuf),
+}
+
 /// What `eqlc scan` was asked to do.
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
-    pub rules: PathBuf,
+    pub rules: Rules,
     /// NDJSON files; empty for standard input.
     pub inputs: Vec<PathBuf>,
     pub engine: EngineConfig,
@@ -105,13 +117,43 @@ pub fn scan(
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> Result<ScanSummary, String> {
-    let matchers = load_matchers(&options.rules, &options.interpreter)?;
+    match &options.rules {
+        Rules::Interpreted(dir) => {
+            let matchers = load_matchers(dir, &options.interpreter)?;
+            run(options, matchers, Arc::new, out, err)
+        }
+        Rules::Compiled => {
+            let m = MatcherOptions {
+                sample_mode: options.interpreter.sample_mode,
+                max_sequence_keys: options.interpreter.max_sequence_keys,
+            };
+            run(
+                options,
+                crate::compiled::matchers::<JsonEvent>(&m),
+                crate::compiled::project,
+                out,
+                err,
+            )
+        }
+    }
+}
+
+/// The scan loop over any event handle `E` (an `Arc<JsonEvent>` for the interpreter,
+/// an event projected onto the compiled rules' field table for compiled rules).
+#[allow(clippy::type_complexity)]
+fn run<E: Event + EventJson + Clone>(
+    options: &ScanOptions,
+    matchers: Vec<(Box<dyn RuleMatcher<E>>, Vec<Pipe>)>,
+    to_event: impl Fn(JsonEvent) -> E,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> Result<ScanSummary, String> {
     let mut summary = ScanSummary {
         rules: matchers.len(),
         ..ScanSummary::default()
     };
     let mut engine = Engine::new(options.engine.clone(), matchers);
-    let mut alerts: Vec<Alert<EventRef>> = Vec::new();
+    let mut alerts: Vec<Alert<E>> = Vec::new();
     let write_err = |e: std::io::Error| format!("cannot write alerts: {e}");
 
     let mut process =
@@ -134,7 +176,7 @@ pub fn scan(
                 match JsonEvent::parse(line.trim_end()) {
                     Ok(event) => {
                         summary.events += 1;
-                        engine.push(Arc::new(event), &mut alerts);
+                        engine.push(to_event(event), &mut alerts);
                         for a in alerts.drain(..) {
                             summary.alerts += 1;
                             write_alert_ndjson(&a, out).map_err(write_err)?;

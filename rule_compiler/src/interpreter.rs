@@ -5,18 +5,16 @@
 
 use crate::ir::*;
 use crate::schema::FieldType;
-use rule_runtime::alert::{Alert, AlertKind, RuleInfo, RuleMatcher, Timing};
+use rule_runtime::alert::{RuleInfo, RuleMatcher};
+use rule_runtime::compiled::{key_parts, CmpKind};
 use rule_runtime::event::Event;
 use rule_runtime::functions as f;
 use rule_runtime::key::{key_tuples, KeyPart};
 use rule_runtime::pattern::{InSet, RegexMatcher, Wildcard};
-use rule_runtime::sample::{SampleConfig, SampleMatcher, SampleMode};
-use rule_runtime::sequence::{SequenceMatcher, SequenceSpec, StageKind};
-use rule_runtime::time::{
-    format_millis, timestamp_from_value, timestamp_nanos_from_value, Ordinal,
-};
+use rule_runtime::rules::{EventRule, RuleLogic, SampleRule, SequenceRule, StageHits};
+use rule_runtime::sample::{SampleConfig, SampleMode};
+use rule_runtime::sequence::{SequenceSpec, StageKind};
 use rule_runtime::value::Value;
-use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -55,18 +53,27 @@ pub fn matcher<E: Event + Clone + 'static>(
 ) -> Result<Box<dyn RuleMatcher<E>>, String> {
     let ctx = Ctx::new(rule, options)?;
     Ok(match &rule.query {
-        QueryIr::Event(filter) => Box::new(EventRule {
-            info,
-            filter: ctx.filter(filter)?,
-            ctx,
-        }),
+        QueryIr::Event(filter) => {
+            let logic = Logic {
+                stages: vec![CStage {
+                    filter: ctx.filter(filter)?,
+                    keys: Vec::new(),
+                }],
+                until: None,
+                ctx,
+            };
+            Box::new(EventRule::new(info, logic))
+        }
         QueryIr::Sequence(s) => {
-            let stages = s
-                .stages
-                .iter()
-                .map(|st| ctx.stage(st))
-                .collect::<Result<Vec<_>, _>>()?;
-            let until = s.until.as_ref().map(|u| ctx.stage(u)).transpose()?;
+            let logic = Logic {
+                stages: s
+                    .stages
+                    .iter()
+                    .map(|st| ctx.stage(st))
+                    .collect::<Result<Vec<_>, _>>()?,
+                until: s.until.as_ref().map(|u| ctx.stage(u)).transpose()?,
+                ctx,
+            };
             let spec = SequenceSpec {
                 stages: s
                     .stages
@@ -82,37 +89,52 @@ pub fn matcher<E: Event + Clone + 'static>(
                 maxspan_ms: s.maxspan_ms,
                 max_keys: options.max_sequence_keys,
             };
-            let engine = SequenceMatcher::new(spec).map_err(|e| e.to_string())?;
-            Box::new(SequenceRule {
-                info,
-                ctx,
-                stages,
-                until,
-                engine,
-                untimed: 0,
-                late: 0,
-            })
+            Box::new(SequenceRule::new(info, logic, spec).map_err(|e| e.to_string())?)
         }
         QueryIr::Sample(s) => {
-            let stages = s
-                .stages
-                .iter()
-                .map(|st| ctx.stage(st))
-                .collect::<Result<Vec<_>, _>>()?;
+            let logic = Logic {
+                stages: s
+                    .stages
+                    .iter()
+                    .map(|st| ctx.stage(st))
+                    .collect::<Result<Vec<_>, _>>()?,
+                until: None,
+                ctx,
+            };
             let config = SampleConfig {
                 mode: options.sample_mode,
                 ..SampleConfig::default()
             };
-            let engine = SampleMatcher::new(stages.len(), config).map_err(|e| e.to_string())?;
-            Box::new(SampleRule {
-                info,
-                ctx,
-                stages,
-                engine,
-                next_id: 0,
-            })
+            let n = logic.stages.len();
+            Box::new(SampleRule::new(info, logic, n, config).map_err(|e| e.to_string())?)
         }
     })
+}
+
+/// A rule's compiled stages, evaluated by [`Row`].
+struct Logic {
+    ctx: Ctx,
+    stages: Vec<CStage>,
+    until: Option<CStage>,
+}
+
+impl<E: Event> RuleLogic<E> for Logic {
+    fn evaluate(&self, event: &E, hits: &mut StageHits) {
+        let mut row = Row::new(event, &self.ctx);
+        for (i, st) in self.stages.iter().enumerate() {
+            if row.filter(&st.filter) {
+                let keys = row.keys(&st.keys);
+                if !keys.is_empty() {
+                    hits.stages.push((i, keys));
+                }
+            }
+        }
+        if let Some(u) = &self.until {
+            if row.filter(&u.filter) {
+                hits.until = row.keys(&u.keys);
+            }
+        }
+    }
 }
 
 /// Per-rule compiled context: field paths and their types.
@@ -150,16 +172,6 @@ enum CCond {
     Regex(CVal, Vec<RegexMatcher>),
     InSet(CVal, InSet),
     Truthy(CVal),
-}
-
-/// How the two sides of a comparison are compared (from the field's type).
-#[derive(Clone, Copy, PartialEq)]
-enum CmpKind {
-    /// J.7 coercions, lhs as the field side.
-    Plain,
-    Date,
-    DateNanos,
-    Version,
 }
 
 enum CVal {
@@ -458,26 +470,11 @@ impl<'e, E: Event> Row<'e, E> {
                     self.ctx.types.get(k.field as usize).copied().flatten(),
                     Some(FieldType::Date | FieldType::DateNanos)
                 );
-                let parts = self
-                    .field(k.field)
-                    .iter()
-                    .map(|v| match (date, timestamp_from_value(v)) {
-                        // Dates join by instant whatever their format.
-                        (true, Some(ms)) => KeyPart::Str(format_millis(ms).into()),
-                        _ => KeyPart::from_value(v),
-                    })
-                    .collect();
+                let parts = key_parts(&self.field(k.field), date);
                 (parts, k.optional)
             })
             .collect();
         key_tuples(&per_field)
-    }
-
-    fn timestamp_of(timing: Timing<'_>) -> Option<i64> {
-        match timing {
-            Timing::InOrder(o) | Timing::Late(o) => Some(o.timestamp),
-            Timing::Untimed => None,
-        }
     }
 }
 
@@ -525,267 +522,20 @@ fn call<'e>(function: crate::functions::Function, insensitive: bool, a: &[Value<
     }
 }
 
-/// `l op r` with the comparison kind; `None` when null or incomparable.
+/// `l op r` with the comparison kind (the runtime's, shared with generated code).
 fn compare(kind: CmpKind, op: CmpIr, l: &Value<'_>, r: &Value<'_>) -> Option<bool> {
-    let ord = match kind {
-        CmpKind::Date => {
-            let (a, b) = (timestamp_from_value(l)?, timestamp_from_value(r)?);
-            Some(a.cmp(&b))
-        }
-        CmpKind::DateNanos => {
-            let (a, b) = (
-                timestamp_nanos_from_value(l)?,
-                timestamp_nanos_from_value(r)?,
-            );
-            Some(a.cmp(&b))
-        }
-        CmpKind::Version => {
-            let (a, b) = (l.to_text()?, r.to_text()?);
-            if op == CmpIr::Eq {
-                return Some(a == b);
-            }
-            rule_runtime::version::compare(&a, &b)
-        }
-        CmpKind::Plain => {
-            if op == CmpIr::Eq {
-                return l.eq_literal(r);
-            }
-            l.cmp_literal(r)
-        }
-    }?;
-    Some(match op {
-        CmpIr::Eq => ord == Ordering::Equal,
-        CmpIr::Lt => ord == Ordering::Less,
-        CmpIr::Le => ord != Ordering::Greater,
-        CmpIr::Gt => ord == Ordering::Greater,
-        CmpIr::Ge => ord != Ordering::Less,
-    })
+    rule_runtime::compiled::compare(kind, cmp_op(op), l, r)
 }
 
-fn key_values(key: &[KeyPart]) -> Vec<Value<'static>> {
-    key.iter().map(KeyPart::to_value).collect()
-}
-
-// ------------------------------------------------------------------ event queries
-
-struct EventRule {
-    info: Arc<RuleInfo>,
-    ctx: Ctx,
-    filter: CFilter,
-}
-
-impl<E: Event + Clone> RuleMatcher<E> for EventRule {
-    fn info(&self) -> &Arc<RuleInfo> {
-        &self.info
-    }
-
-    fn on_event(&mut self, event: &E, timing: Timing<'_>, out: &mut Vec<Alert<E>>) {
-        let mut row = Row::new(event, &self.ctx);
-        if row.filter(&self.filter) {
-            out.push(Alert {
-                rule: self.info.clone(),
-                kind: AlertKind::Event,
-                timestamp: Row::<E>::timestamp_of(timing),
-                join_keys: Vec::new(),
-                events: vec![Some(event.clone())],
-            });
-        }
-    }
-
-    fn advance_watermark(&mut self, _ts_ms: i64, _out: &mut Vec<Alert<E>>) {}
-
-    fn flush(&mut self, _out: &mut Vec<Alert<E>>) {}
-}
-
-// ------------------------------------------------------------------ sequences
-
-/// The handle a sequence keeps per event: the event and its timestamp.
-#[derive(Clone)]
-struct Held<E> {
-    event: E,
-    ts: i64,
-}
-
-struct SequenceRule<E> {
-    info: Arc<RuleInfo>,
-    ctx: Ctx,
-    stages: Vec<CStage>,
-    until: Option<CStage>,
-    engine: SequenceMatcher<Vec<KeyPart>, Held<E>, Ordinal>,
-    untimed: u64,
-    late: u64,
-}
-
-impl<E: Clone> SequenceRule<E> {
-    fn emit(
-        info: &Arc<RuleInfo>,
-        matches: Vec<rule_runtime::sequence::SequenceMatch<Vec<KeyPart>, Held<E>>>,
-        out: &mut Vec<Alert<E>>,
-    ) {
-        for m in matches {
-            let timestamp = m.events.iter().flatten().map(|h| h.ts).max();
-            out.push(Alert {
-                rule: info.clone(),
-                kind: AlertKind::Sequence,
-                timestamp,
-                join_keys: key_values(&m.key),
-                events: m.events.into_iter().map(|h| h.map(|h| h.event)).collect(),
-            });
-        }
-    }
-}
-
-impl<E: Event + Clone> RuleMatcher<E> for SequenceRule<E> {
-    fn info(&self) -> &Arc<RuleInfo> {
-        &self.info
-    }
-
-    fn on_event(&mut self, event: &E, timing: Timing<'_>, out: &mut Vec<Alert<E>>) {
-        let ordinal = match timing {
-            Timing::InOrder(o) => o,
-            Timing::Late(_) => {
-                self.late += 1;
-                return;
-            }
-            Timing::Untimed => {
-                self.untimed += 1;
-                return;
-            }
-        };
-        let mut row = Row::new(event, &self.ctx);
-        let mut keys: Vec<(usize, Vec<Vec<KeyPart>>)> = Vec::new();
-        for (i, st) in self.stages.iter().enumerate() {
-            if row.filter(&st.filter) {
-                let k = row.keys(&st.keys);
-                if !k.is_empty() {
-                    keys.push((i, k));
-                }
-            }
-        }
-        let until_keys = match &self.until {
-            Some(u) if row.filter(&u.filter) => row.keys(&u.keys),
-            _ => Vec::new(),
-        };
-        if keys.is_empty() && until_keys.is_empty() {
-            let mut done = Vec::new();
-            self.engine.advance_watermark(ordinal.timestamp, &mut done);
-            Self::emit(&self.info, done, out);
-            return;
-        }
-        let matches: Vec<(usize, &[Vec<KeyPart>])> =
-            keys.iter().map(|(i, k)| (*i, k.as_slice())).collect();
-        let held = Held {
-            event: event.clone(),
-            ts: ordinal.timestamp,
-        };
-        let mut done = Vec::new();
-        self.engine.on_event(
-            ordinal.clone(),
-            ordinal.timestamp,
-            &held,
-            &matches,
-            &until_keys,
-            &mut done,
-        );
-        Self::emit(&self.info, done, out);
-    }
-
-    fn advance_watermark(&mut self, ts_ms: i64, out: &mut Vec<Alert<E>>) {
-        let mut done = Vec::new();
-        self.engine.advance_watermark(ts_ms, &mut done);
-        Self::emit(&self.info, done, out);
-    }
-
-    fn flush(&mut self, out: &mut Vec<Alert<E>>) {
-        let mut done = Vec::new();
-        self.engine.flush(&mut done);
-        Self::emit(&self.info, done, out);
-    }
-
-    fn counters(&self) -> Vec<(&'static str, u64)> {
-        let s = self.engine.stats();
-        vec![
-            ("sequence_untimed_events", self.untimed),
-            ("sequence_late_events", self.late + s.late_events),
-            ("sequence_evicted_keys", s.evictions),
-            ("sequence_expired_partials", s.expired),
-        ]
-    }
-}
-
-// ------------------------------------------------------------------ samples
-
-/// What a sample keeps per event: the event and its timestamp, when timed.
-type SampleHandle<E> = (E, Option<i64>);
-
-struct SampleRule<E> {
-    info: Arc<RuleInfo>,
-    ctx: Ctx,
-    stages: Vec<CStage>,
-    engine: SampleMatcher<Vec<KeyPart>, SampleHandle<E>>,
-    next_id: u64,
-}
-
-impl<E: Clone> SampleRule<E> {
-    fn emit(
-        info: &Arc<RuleInfo>,
-        samples: Vec<rule_runtime::sample::Sample<Vec<KeyPart>, SampleHandle<E>>>,
-        out: &mut Vec<Alert<E>>,
-    ) {
-        for s in samples {
-            out.push(Alert {
-                rule: info.clone(),
-                kind: AlertKind::Sample,
-                timestamp: s.events.iter().filter_map(|(_, ts)| *ts).max(),
-                join_keys: key_values(&s.key),
-                events: s.events.into_iter().map(|(e, _)| Some(e)).collect(),
-            });
-        }
-    }
-}
-
-impl<E: Event + Clone> RuleMatcher<E> for SampleRule<E> {
-    fn info(&self) -> &Arc<RuleInfo> {
-        &self.info
-    }
-
-    fn on_event(&mut self, event: &E, timing: Timing<'_>, out: &mut Vec<Alert<E>>) {
-        let id = self.next_id;
-        self.next_id += 1;
-        let mut row = Row::new(event, &self.ctx);
-        let mut keys: Vec<(usize, Vec<Vec<KeyPart>>)> = Vec::new();
-        for (i, st) in self.stages.iter().enumerate() {
-            if row.filter(&st.filter) {
-                keys.push((i, row.keys(&st.keys)));
-            }
-        }
-        if keys.is_empty() {
-            return;
-        }
-        let handle = (event.clone(), Row::<E>::timestamp_of(timing));
-        let mut done = Vec::new();
-        self.engine.on_event(
-            &handle,
-            id,
-            keys.iter().map(|(i, k)| (*i, k.as_slice())),
-            &mut done,
-        );
-        Self::emit(&self.info, done, out);
-    }
-
-    fn advance_watermark(&mut self, _ts_ms: i64, _out: &mut Vec<Alert<E>>) {}
-
-    fn flush(&mut self, out: &mut Vec<Alert<E>>) {
-        let done = self.engine.flush();
-        Self::emit(&self.info, done, out);
-    }
-
-    fn counters(&self) -> Vec<(&'static str, u64)> {
-        let s = self.engine.stats();
-        vec![
-            ("sample_keys_evicted", s.keys_evicted),
-            ("sample_candidates_dropped", s.candidates_dropped),
-        ]
+/// The runtime's operator for the IR's.
+pub fn cmp_op(op: CmpIr) -> rule_runtime::compiled::CmpOp {
+    use rule_runtime::compiled::CmpOp as C;
+    match op {
+        CmpIr::Eq => C::Eq,
+        CmpIr::Lt => C::Lt,
+        CmpIr::Le => C::Le,
+        CmpIr::Gt => C::Gt,
+        CmpIr::Ge => C::Ge,
     }
 }
 
@@ -820,6 +570,7 @@ pub fn rule_info(meta: &crate::source::RuleMeta) -> RuleInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rule_runtime::alert::Timing;
     use rule_runtime::event::JsonEvent;
 
     /// Does `query` (an event query) match `event` (JSON)?

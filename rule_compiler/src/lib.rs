@@ -13,11 +13,13 @@
 //! * [`checker`]: what parses but Elasticsearch would reject, and schema warnings.
 //! * [`diagnostic`]: errors and warnings with `file:line:col`, a snippet and a caret.
 //! * [`ir`]: the checked query lowered to plain data for the back ends.
+//! * [`codegen`]: the IR as specialised Rust (the proc-macro's and `cargo xtask generate`'s).
 //! * [`printer`]: the AST printed back to EQL.
 //! * [`lucene_regex`]: Lucene regexps (EQL `regex`) translated for the `regex` crate.
 
 pub mod ast;
 pub mod checker;
+pub mod codegen;
 pub mod diagnostic;
 pub mod functions;
 pub mod interpreter;

@@ -4,6 +4,8 @@
 //! * [`alert`]: alerts and the `RuleMatcher` interface every compiled rule implements.
 //! * [`engine`]: the streaming engine (reorder window, delivery, pipes, NDJSON alerts).
 //! * [`key`]: join-key values and their expansion (C.3).
+//! * [`rules`]: the rule shells (event, sequence, sample) over a rule's `RuleLogic`.
+//! * [`compiled`]: projected events and the comparisons and helpers compiled rules call.
 //! * [`version`]: Elasticsearch `version` field ordering.
 //! * [`value`]: field values and Elasticsearch's coercions (eql-semantics.md J.7).
 //! * [`fold`]: per-code-point case folding (J.8) with an ASCII fast path.
@@ -17,12 +19,14 @@
 
 pub mod alert;
 pub mod cidr;
+pub mod compiled;
 pub mod engine;
 pub mod event;
 pub mod fold;
 pub mod functions;
 pub mod key;
 pub mod pattern;
+pub mod rules;
 pub mod sample;
 pub mod sequence;
 pub mod time;
