@@ -2,6 +2,4 @@
 //! binary by the `include_rules!` proc-macro: `eqlc scan` without `--rules` runs them,
 //! `eqlc rules` lists them.
 
-#![allow(clippy::all)]
-
 rule_macros::include_rules!();

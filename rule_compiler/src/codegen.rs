@@ -7,8 +7,9 @@
 //! * every stage tests its event category first, and `&&` stops there when it differs;
 //! * `:`/`like` patterns are folded at build time and become `eq_folded`,
 //!   `starts_with_folded`, `ends_with_folded`, `contains_folded` (or `==`,
-//!   `starts_with` … when case-sensitive); long exact lists become one hash set
-//!   ([`LARGE_LIST`]); `in` lists are hash sets; regexes are compiled once;
+//!   `starts_with` … when case-sensitive); long exact lists become one hash set and
+//!   long `*needle*` lists one Aho-Corasick automaton ([`LARGE_LIST`]); `in` lists are
+//!   hash sets; regexes are compiled once;
 //! * sequences and samples are the runtime's typed state machines
 //!   (`rule_runtime::rules`) driven by the generated stage logic.
 //!
@@ -27,8 +28,10 @@ use rule_runtime::pattern::{Wildcard, WildcardForm};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// From this many exact (wildcard-free) patterns in one `:`/`like` list on, they are
-/// tested with one hash-set lookup instead of a chain of comparisons: below it, a few
-/// `eq_folded` calls (no hashing, no folding of the haystack) are cheaper.
+/// tested with one hash-set lookup, and from this many `*needle*` patterns on, with one
+/// Aho-Corasick pass, instead of a chain of comparisons: below it, a few `eq_folded` /
+/// `contains_folded` calls (no hashing, no automaton, no folding of the haystack) are
+/// cheaper.
 pub const LARGE_LIST: usize = 8;
 
 /// One rule to generate: its IR and the metadata alerts carry.
@@ -67,7 +70,8 @@ pub fn generate(rules: &[GenRule], options: &GenOptions) -> TokenStream {
 
     let field_consts = table.iter().enumerate().map(|(i, path)| {
         let name = &const_names[i];
-        let doc = format!("Slot of `{path}`.");
+        let doc = format!(" Slot of `{path}`.");
+        let i = Literal::usize_unsuffixed(i);
         quote! {
             #[doc = #doc]
             pub const #name: usize = #i;
@@ -112,7 +116,7 @@ pub fn generate(rules: &[GenRule], options: &GenOptions) -> TokenStream {
             (#name::matcher(options), #name::pipes())
         });
     }
-    let n_rules = rules.len();
+    let n_rules = Literal::usize_unsuffixed(rules.len());
 
     quote! {
         /// The field table: every field path some rule reads, sorted; an event is
@@ -408,8 +412,14 @@ impl RuleGen<'_> {
 
         let info = info_tokens(&rule.info);
         let pipes = ir.pipes.iter().map(|p| match p {
-            PipeIr::Head(n) => quote!(::rule_runtime::engine::Pipe::Head(#n)),
-            PipeIr::Tail(n) => quote!(::rule_runtime::engine::Pipe::Tail(#n)),
+            PipeIr::Head(n) => {
+                let n = Literal::u64_unsuffixed(*n);
+                quote!(::rule_runtime::engine::Pipe::Head(#n))
+            }
+            PipeIr::Tail(n) => {
+                let n = Literal::u64_unsuffixed(*n);
+                quote!(::rule_runtime::engine::Pipe::Tail(#n))
+            }
         });
         let constructor = match &ir.query {
             QueryIr::Event(_) => quote! {
@@ -427,7 +437,10 @@ impl RuleGen<'_> {
                     }
                 });
                 let maxspan = match s.maxspan_ms {
-                    Some(ms) => quote!(::std::option::Option::Some(#ms)),
+                    Some(ms) => {
+                        let ms = Literal::u64_unsuffixed(ms);
+                        quote!(::std::option::Option::Some(#ms))
+                    }
                     None => quote!(::std::option::Option::None),
                 };
                 quote! {
@@ -444,7 +457,7 @@ impl RuleGen<'_> {
                 }
             }
             QueryIr::Sample(s) => {
-                let n = s.stages.len();
+                let n = Literal::usize_unsuffixed(s.stages.len());
                 quote! {
                     let config = ::rule_runtime::sample::SampleConfig {
                         mode: options.sample_mode,
@@ -672,10 +685,12 @@ impl RuleGen<'_> {
     fn wildcard(&mut self, value: &ValueIr, patterns: &[String], insensitive: bool) -> TokenStream {
         let mut tests = Vec::new();
         let mut exact: Vec<String> = Vec::new();
+        let mut contains: Vec<String> = Vec::new();
         for p in patterns {
             let w = Wildcard::new(p, insensitive);
             match w.form() {
                 WildcardForm::Exact(s) => exact.push(s.clone()),
+                WildcardForm::Contains(s) => contains.push(s.clone()),
                 WildcardForm::Any => tests.push(quote!(true)),
                 WildcardForm::Prefix(s) => tests.push(if insensitive {
                     quote!(::rule_runtime::fold::starts_with_folded(t, #s))
@@ -687,11 +702,6 @@ impl RuleGen<'_> {
                 } else {
                     quote!(t.ends_with(#s))
                 }),
-                WildcardForm::Contains(s) => tests.push(if insensitive {
-                    quote!(::rule_runtime::fold::contains_folded(t, #s))
-                } else {
-                    quote!(t.contains(#s))
-                }),
                 _ => {
                     let s = self.add_static(
                         quote!(::rule_runtime::pattern::Wildcard),
@@ -701,25 +711,53 @@ impl RuleGen<'_> {
                 }
             }
         }
+        // Cheapest first: exact tests, then one contains pass, then the rest.
+        let mut first = Vec::new();
         if exact.len() >= LARGE_LIST {
             let s = self.add_static(
                 quote!(::rule_runtime::pattern::InSet),
                 quote!(::rule_runtime::pattern::InSet::from_strs([#(#exact),*], #insensitive)),
             );
-            tests.insert(0, quote!(#s.contains_str(t)));
+            first.push(quote!(#s.contains_str(t)));
         } else {
-            for e in exact.iter().rev() {
-                tests.insert(
-                    0,
-                    if insensitive {
-                        quote!(::rule_runtime::fold::eq_folded(t, #e))
-                    } else {
-                        quote!(t == #e)
-                    },
-                );
-            }
+            first.extend(exact.iter().map(|e| {
+                if insensitive {
+                    quote!(::rule_runtime::fold::eq_folded(t, #e))
+                } else {
+                    quote!(t == #e)
+                }
+            }));
         }
-        let vs = self.values_or_slot(value);
+        if contains.len() >= LARGE_LIST {
+            let s = self.add_static(
+                quote!(::rule_runtime::pattern::ContainsSet),
+                // Building an automaton from a few thousand needles cannot fail.
+                quote!(match ::rule_runtime::pattern::ContainsSet::new([#(#contains),*], #insensitive) {
+                    ::std::option::Option::Some(s) => s,
+                    ::std::option::Option::None => ::std::unreachable!("aho-corasick over literal needles"),
+                }),
+            );
+            first.push(quote!(#s.matches(t)));
+        } else {
+            first.extend(contains.iter().map(|c| {
+                if insensitive {
+                    quote!(::rule_runtime::fold::contains_folded(t, #c))
+                } else {
+                    quote!(t.contains(#c))
+                }
+            }));
+        }
+        first.extend(tests);
+        let tests = first;
+        // A field's slot is already the `&[Value]` `any_text` takes; any other
+        // expression's values are a `Vec`, borrowed.
+        let vs = match value {
+            ValueIr::Field(id) => self.slot(*id),
+            other => {
+                let vs = self.values(other);
+                quote!(&#vs)
+            }
+        };
         quote!(::rule_runtime::compiled::any_text(#vs, |t| #(#tests)||*))
     }
 
@@ -812,7 +850,10 @@ fn flip(op: CmpIr) -> CmpIr {
 
 fn opt_i64(v: Option<i64>) -> TokenStream {
     match v {
-        Some(n) => quote!(::std::option::Option::Some(#n)),
+        Some(n) => {
+            let n = Literal::i64_unsuffixed(n);
+            quote!(::std::option::Option::Some(#n))
+        }
         None => quote!(::std::option::Option::None),
     }
 }
@@ -852,6 +893,15 @@ fn info_tokens(info: &rule_runtime::alert::RuleInfo) -> TokenStream {
 pub fn rules_from_dir(
     dir: &std::path::Path,
 ) -> Result<(Vec<GenRule>, Vec<std::path::PathBuf>), Vec<String>> {
+    rules_from_dir_shown_from(dir, None)
+}
+
+/// [`rules_from_dir`], with file names in diagnostics shown relative to `root` when
+/// they are under it (the macro passes the calling crate's folder).
+pub fn rules_from_dir_shown_from(
+    dir: &std::path::Path,
+    root: Option<&std::path::Path>,
+) -> Result<(Vec<GenRule>, Vec<std::path::PathBuf>), Vec<String>> {
     let report = crate::ruleset::check_paths(&[dir.to_path_buf()], None).map_err(|e| {
         vec![format!(
             "error: cannot read the rules folder {}: {e}",
@@ -864,7 +914,10 @@ pub fn rules_from_dir(
     for f in &report.files {
         if f.has_errors() {
             // Warnings do not stop the build; errors do, all of them.
-            let name = f.path.display().to_string();
+            let shown = root
+                .and_then(|r| f.path.strip_prefix(r).ok())
+                .unwrap_or(&f.path);
+            let name = shown.display().to_string();
             errors.extend(
                 f.diagnostics
                     .iter()
@@ -901,8 +954,8 @@ pub fn rules_from_dir(
 /// `include_bytes!` of every rule file (so editing one rebuilds), or, when a rule does
 /// not compile, one `compile_error!` per diagnostic and an empty rule set with the same
 /// items (so no follow-on errors cascade).
-pub fn expand_dir(dir: &std::path::Path) -> TokenStream {
-    match rules_from_dir(dir) {
+pub fn expand_dir(dir: &std::path::Path, root: Option<&std::path::Path>) -> TokenStream {
+    match rules_from_dir_shown_from(dir, root) {
         Ok((rules, files)) => {
             let code = generate(&rules, &GenOptions::default());
             let tracked = tracked_files(&files);

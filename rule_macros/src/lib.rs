@@ -2,7 +2,7 @@
 //! build time, a thin shim over `rule_compiler::codegen` (the way `pest_derive` and
 //! `logos-derive` are over their generators).
 //!
-//! ```ignore
+//! ```text
 //! rule_macros::include_rules!();            // the folder the build script names
 //! rule_macros::include_rules!("my_rules");  // a folder relative to Cargo.toml
 //! ```
@@ -22,6 +22,7 @@ use std::path::PathBuf;
 /// `matchers` and one module per rule.
 #[proc_macro]
 pub fn include_rules(input: TokenStream) -> TokenStream {
+    let root = std::env::var("CARGO_MANIFEST_DIR").map(PathBuf::from).ok();
     let arg = input.to_string();
     let arg = arg.trim();
     let dir = if arg.is_empty() {
@@ -42,7 +43,8 @@ pub fn include_rules(input: TokenStream) -> TokenStream {
             .unwrap_or_default();
         root.join(rel)
     };
-    rule_compiler::codegen::expand_dir(&dir).into()
+    let root = root.and_then(|r| r.canonicalize().ok());
+    rule_compiler::codegen::expand_dir(&dir, root.as_deref()).into()
 }
 
 fn error(msg: &str) -> TokenStream {

@@ -374,6 +374,43 @@ impl RegexMatcher {
     }
 }
 
+/// Many `*needle*` patterns tested with one Aho-Corasick automaton (one pass over the
+/// text) instead of one `contains` each. Case-insensitive sets hold folded needles; an
+/// ASCII text is matched without folding (the automaton is ASCII-case-insensitive), a
+/// non-ASCII text is folded first, since a non-ASCII character can fold to an ASCII one
+/// (`K`, the Kelvin sign, folds to `k`).
+#[derive(Debug, Clone)]
+pub struct ContainsSet {
+    automaton: aho_corasick::AhoCorasick,
+    insensitive: bool,
+}
+
+impl ContainsSet {
+    /// A set of needles (folded by the caller when `insensitive`). `None` only if the
+    /// automaton cannot be built (it can for any set of strings within memory limits).
+    pub fn new<'x>(
+        needles: impl IntoIterator<Item = &'x str>,
+        insensitive: bool,
+    ) -> Option<ContainsSet> {
+        let automaton = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(insensitive)
+            .build(needles)
+            .ok()?;
+        Some(ContainsSet {
+            automaton,
+            insensitive,
+        })
+    }
+
+    /// Does `text` contain one of the needles?
+    pub fn matches(&self, text: &str) -> bool {
+        if self.insensitive && !text.is_ascii() {
+            return self.automaton.is_match(crate::fold::fold(text).as_ref());
+        }
+        self.automaton.is_match(text)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -405,6 +442,17 @@ mod tests {
                 .collect()
         };
         naive(&f(pattern), &f(text))
+    }
+
+    #[test]
+    fn contains_sets() {
+        let set = ContainsSet::new(["comsvcs", "ärzte", "kelvin"], true).unwrap();
+        assert!(set.matches("C:\\Windows\\COMSVCS.dll"));
+        assert!(set.matches("die ÄRZTE"));
+        assert!(set.matches("\u{212A}ELVIN"));
+        assert!(!set.matches("comsvc"));
+        let sensitive = ContainsSet::new(["Abc"], false).unwrap();
+        assert!(sensitive.matches("xAbcx") && !sensitive.matches("xabcx"));
     }
 
     #[test]

@@ -7,6 +7,14 @@
 //! * `conformance [DIR]`: Elasticsearch's EQL test suite (default
 //!   `tests/conformance/es-eql`) run through eqlc's streaming engine; prints one line per
 //!   failing query and the summary line, exits non-zero on any failure.
+//! * `corpus [DIR] [--events N]`: the corpus through the proc-macro, build times and a
+//!   run on a generated stream (see `corpus.rs`).
+//! * `generate [--check]`: compile `rules/` into the vendorable crate `generated/`
+//!   (`generated/src/lib.rs`, written only when it changed); `--check` writes nothing
+//!   and fails when the file is stale (see `generate.rs`).
+
+mod corpus;
+mod generate;
 
 use rule_compiler::ast::{Expr, ExprKind, Query, QueryBody};
 use rule_compiler::ruleset::check_paths;
@@ -20,6 +28,12 @@ tasks:
   census [DIR…]       count the EQL features used by the rules under DIR (default rules/)
   conformance [DIR]   run Elasticsearch's EQL test suite (default tests/conformance/es-eql)
                       through the streaming engine; non-zero exit on any failure
+  generate [--check]  compile rules/ into generated/src/lib.rs (written only when it
+                      changed); --check writes nothing and fails if it is stale
+  corpus [DIR] [--events N]
+                      compile every rule of DIR (default ../shared/corpus/detection-rules-eql)
+                      through the proc-macro into a scratch crate; time check, debug
+                      and release builds; run it on a stream generated from the rules
 ";
 
 fn main() -> ExitCode {
@@ -27,6 +41,13 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         Some("census") => census(&args[1..]),
         Some("conformance") => conformance(&args[1..]),
+        Some("generate") => generate_task(&args[1..]),
+        Some("corpus") => corpus::run(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .unwrap_or(Path::new("..")),
+            &args[1..],
+        ),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");
             ExitCode::SUCCESS
@@ -38,6 +59,35 @@ fn main() -> ExitCode {
         None => {
             eprint!("{USAGE}");
             ExitCode::from(2)
+        }
+    }
+}
+
+/// Regenerate `generated/src/lib.rs`, or with `--check` verify that it is fresh.
+fn generate_task(args: &[String]) -> ExitCode {
+    let check = match args {
+        [] => false,
+        [flag] if flag == "--check" => true,
+        _ => {
+            eprintln!("xtask generate: takes only `--check`\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask/ has a parent folder");
+    match generate::run(root, check) {
+        Ok(generate::Outcome::Fresh) => {
+            eprintln!("{} is up to date", generate::OUTPUT);
+            ExitCode::SUCCESS
+        }
+        Ok(generate::Outcome::Updated) => {
+            eprintln!("wrote {}", generate::OUTPUT);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("xtask generate: {e}");
+            ExitCode::FAILURE
         }
     }
 }
