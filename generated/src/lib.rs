@@ -140,14 +140,13 @@ pub mod credential_access_suspicious_comsvcs_imageload {
             ::std::sync::Arc<::rule_runtime::compiled::Projected<J>>,
         >,
     > {
-        let _ = options;
         let spec = ::rule_runtime::sequence::SequenceSpec {
             stages: ::std::vec![
                 ::rule_runtime::sequence::StageKind::Positive,
                 ::rule_runtime::sequence::StageKind::Positive
             ],
             maxspan_ms: ::std::option::Option::Some(60000),
-            max_keys: options.max_sequence_keys,
+            max_keys: options.max_keys(),
         };
         match ::rule_runtime::rules::SequenceRule::new(
             ::std::sync::Arc::new(info()),

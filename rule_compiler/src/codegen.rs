@@ -423,6 +423,7 @@ impl RuleGen<'_> {
         });
         let constructor = match &ir.query {
             QueryIr::Event(_) => quote! {
+                let _ = options;
                 ::std::boxed::Box::new(::rule_runtime::rules::EventRule::new(
                     ::std::sync::Arc::new(info()),
                     Logic,
@@ -447,11 +448,12 @@ impl RuleGen<'_> {
                     let spec = ::rule_runtime::sequence::SequenceSpec {
                         stages: ::std::vec![#(#kinds),*],
                         maxspan_ms: #maxspan,
-                        max_keys: options.max_sequence_keys,
+                        max_keys: options.max_keys(),
                     };
                     match ::rule_runtime::rules::SequenceRule::new(::std::sync::Arc::new(info()), Logic, spec) {
                         ::std::result::Result::Ok(m) => ::std::boxed::Box::new(m),
-                        // The spec was checked when the rule was compiled.
+                        // The spec was checked when the rule was compiled, and the
+                        // options are sanitised.
                         ::std::result::Result::Err(e) => ::std::unreachable!("{}", e),
                     }
                 }
@@ -459,13 +461,11 @@ impl RuleGen<'_> {
             QueryIr::Sample(s) => {
                 let n = Literal::usize_unsuffixed(s.stages.len());
                 quote! {
-                    let config = ::rule_runtime::sample::SampleConfig {
-                        mode: options.sample_mode,
-                        ..::std::default::Default::default()
-                    };
+                    let config = options.sample_config();
                     match ::rule_runtime::rules::SampleRule::new(::std::sync::Arc::new(info()), Logic, #n, config) {
                         ::std::result::Result::Ok(m) => ::std::boxed::Box::new(m),
-                        // 2 to 5 filters were checked when the rule was compiled.
+                        // 2 to 5 filters were checked when the rule was compiled, and
+                        // the options are sanitised.
                         ::std::result::Result::Err(e) => ::std::unreachable!("{}", e),
                     }
                 }
@@ -497,7 +497,6 @@ impl RuleGen<'_> {
                         ::std::sync::Arc<::rule_runtime::compiled::Projected<J>>,
                     >,
                 > {
-                    let _ = options;
                     #constructor
                 }
 

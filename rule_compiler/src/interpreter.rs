@@ -87,7 +87,7 @@ pub fn matcher<E: Event + Clone + 'static>(
                     })
                     .collect(),
                 maxspan_ms: s.maxspan_ms,
-                max_keys: options.max_sequence_keys,
+                max_keys: options.max_sequence_keys.map(|n| n.max(1)),
             };
             Box::new(SequenceRule::new(info, logic, spec).map_err(|e| e.to_string())?)
         }
@@ -102,7 +102,7 @@ pub fn matcher<E: Event + Clone + 'static>(
                 ctx,
             };
             let config = SampleConfig {
-                mode: options.sample_mode,
+                mode: rule_runtime::compiled::sanitize_sample_mode(options.sample_mode),
                 ..SampleConfig::default()
             };
             let n = logic.stages.len();

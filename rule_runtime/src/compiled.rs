@@ -86,6 +86,36 @@ pub struct MatcherOptions {
 /// The default cap on a sequence's open join keys.
 pub const DEFAULT_MAX_SEQUENCE_KEYS: usize = 1_000_000;
 
+impl MatcherOptions {
+    /// The sample configuration (a `max_samples_per_key` of 0 is taken as 1, so no
+    /// option makes a matcher fail to build).
+    pub fn sample_config(&self) -> crate::sample::SampleConfig {
+        crate::sample::SampleConfig {
+            mode: sanitize_sample_mode(self.sample_mode),
+            ..crate::sample::SampleConfig::default()
+        }
+    }
+
+    /// The sequence key cap (0 is taken as 1).
+    pub fn max_keys(&self) -> Option<usize> {
+        self.max_sequence_keys.map(|n| n.max(1))
+    }
+}
+
+/// A sample mode that a matcher accepts: `max_samples_per_key` at least 1.
+pub fn sanitize_sample_mode(mode: crate::sample::SampleMode) -> crate::sample::SampleMode {
+    match mode {
+        crate::sample::SampleMode::Batch {
+            size,
+            max_samples_per_key,
+        } => crate::sample::SampleMode::Batch {
+            size,
+            max_samples_per_key: max_samples_per_key.max(1),
+        },
+        m => m,
+    }
+}
+
 impl Default for MatcherOptions {
     fn default() -> Self {
         MatcherOptions {
