@@ -595,13 +595,7 @@ impl RuleGen<'_> {
                 rhs,
                 nulls_equal,
             } => {
-                // The field side goes left (J.7's coercions are asymmetric).
-                let (op, lhs, rhs) =
-                    if matches!(lhs, ValueIr::Lit(_)) && !matches!(rhs, ValueIr::Lit(_)) {
-                        (flip(*op), rhs, lhs)
-                    } else {
-                        (*op, lhs, rhs)
-                    };
+                let op = *op;
                 let kind = self.cmp_kind(lhs, rhs);
                 let opt = cmp_op(op);
                 if let (ValueIr::Field(id), ValueIr::Lit(lit), false) = (lhs, rhs, nulls_equal) {
@@ -834,16 +828,6 @@ impl RuleGen<'_> {
                 }
             },
         }
-    }
-}
-
-fn flip(op: CmpIr) -> CmpIr {
-    match op {
-        CmpIr::Eq => CmpIr::Eq,
-        CmpIr::Lt => CmpIr::Gt,
-        CmpIr::Le => CmpIr::Ge,
-        CmpIr::Gt => CmpIr::Lt,
-        CmpIr::Ge => CmpIr::Le,
     }
 }
 

@@ -240,13 +240,6 @@ impl Ctx {
                     rhs,
                     nulls_equal,
                 } => {
-                    // The field side goes left: J.7's coercions are asymmetric.
-                    let (op, lhs, rhs) =
-                        if matches!(lhs, ValueIr::Lit(_)) && !matches!(rhs, ValueIr::Lit(_)) {
-                            (flip(*op), rhs, lhs)
-                        } else {
-                            (*op, lhs, rhs)
-                        };
                     let kind = match self.field_type(lhs).or_else(|| self.field_type(rhs)) {
                         Some(FieldType::Date) => CmpKind::Date,
                         Some(FieldType::DateNanos) => CmpKind::DateNanos,
@@ -254,7 +247,7 @@ impl Ctx {
                         _ => CmpKind::Plain,
                     };
                     CCond::Compare {
-                        op,
+                        op: *op,
                         lhs: self.value(lhs)?,
                         rhs: self.value(rhs)?,
                         kind,
@@ -314,16 +307,6 @@ impl Ctx {
             ),
             ValueIr::Cond(c) => CVal::Cond(Box::new(self.cond(c)?)),
         })
-    }
-}
-
-fn flip(op: CmpIr) -> CmpIr {
-    match op {
-        CmpIr::Eq => CmpIr::Eq,
-        CmpIr::Lt => CmpIr::Gt,
-        CmpIr::Le => CmpIr::Ge,
-        CmpIr::Gt => CmpIr::Lt,
-        CmpIr::Ge => CmpIr::Le,
     }
 }
 

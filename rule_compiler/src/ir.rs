@@ -115,7 +115,21 @@ pub enum CmpIr {
     Ge,
 }
 
-/// A predicate, true iff some assignment of field values satisfies it.
+impl CmpIr {
+    /// The operator with its operands swapped (`a < b` is `b > a`).
+    pub fn flipped(self) -> CmpIr {
+        match self {
+            CmpIr::Eq => CmpIr::Eq,
+            CmpIr::Lt => CmpIr::Gt,
+            CmpIr::Le => CmpIr::Ge,
+            CmpIr::Gt => CmpIr::Lt,
+            CmpIr::Ge => CmpIr::Le,
+        }
+    }
+}
+
+/// A predicate, true iff some assignment of field values satisfies it. In a
+/// `Compare`, a literal is never on the left when the right side is not one.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Leaf {
     Compare {
@@ -351,11 +365,21 @@ impl Lowerer {
                     C::Ge => (CmpIr::Ge, false),
                 };
                 let optional = |x: &ast::Expr| matches!(&x.kind, ExprKind::Field(f) if f.optional);
+                let nulls_equal = op == CmpIr::Eq && optional(lhs) && optional(rhs);
+                let (lhs, rhs) = (self.value(lhs)?, self.value(rhs)?);
+                // The non-literal side goes left (`-1 < exit_code` is `exit_code > -1`):
+                // J.7's coercions treat the left side as the field.
+                let (op, lhs, rhs) =
+                    if matches!(lhs, ValueIr::Lit(_)) && !matches!(rhs, ValueIr::Lit(_)) {
+                        (op.flipped(), rhs, lhs)
+                    } else {
+                        (op, lhs, rhs)
+                    };
                 let leaf = Cond::Leaf(Leaf::Compare {
                     op,
-                    nulls_equal: op == CmpIr::Eq && optional(lhs) && optional(rhs),
-                    lhs: self.value(lhs)?,
-                    rhs: self.value(rhs)?,
+                    nulls_equal,
+                    lhs,
+                    rhs,
                 });
                 if negate {
                     Cond::Not(Box::new(leaf))
