@@ -130,7 +130,7 @@ pub fn scan(
             run(
                 options,
                 crate::compiled::matchers::<JsonEvent>(&m),
-                crate::compiled::project,
+                crate::compiled::project_json,
                 out,
                 err,
             )

@@ -131,11 +131,23 @@ pub fn generate(rules: &[GenRule], options: &GenOptions) -> TokenStream {
         /// The compiled rules, in the order [`matchers`] returns them.
         pub const RULES: [::rule_runtime::compiled::RuleSummary; #n_rules] = [#(#summaries),*];
 
-        /// Project an event onto [`FIELDS`] (each field read once).
+        /// Project an event of any `Event` type onto [`FIELDS`] (each field read once).
         pub fn project<J: ::rule_runtime::event::Event>(
             event: J,
         ) -> ::std::sync::Arc<::rule_runtime::compiled::Projected<J>> {
             ::std::sync::Arc::new(::rule_runtime::compiled::Projected::new(event, FIELDS))
+        }
+
+        /// [`FIELDS`] indexed for [`project_json`].
+        static FIELD_TABLE: ::std::sync::LazyLock<::rule_runtime::compiled::FieldTable> =
+            ::std::sync::LazyLock::new(|| ::rule_runtime::compiled::FieldTable::new(FIELDS));
+
+        /// Project a JSON event onto [`FIELDS`]: one walk finds the fields it has, and
+        /// only those are read (the same values as [`project`]).
+        pub fn project_json<J: ::rule_runtime::event::Event + ::rule_runtime::engine::EventJson>(
+            event: J,
+        ) -> ::std::sync::Arc<::rule_runtime::compiled::Projected<J>> {
+            ::std::sync::Arc::new(::rule_runtime::compiled::Projected::from_json(event, &FIELD_TABLE))
         }
 
         /// One matcher per rule with the pipes of its query, for

@@ -190,7 +190,7 @@ fn main() {{
         match rule_runtime::event::JsonEvent::parse(&line) {{
             Ok(e) => {{
                 events += 1;
-                engine.push(compiled::project(e), &mut alerts);
+                engine.push(compiled::project_json(e), &mut alerts);
                 count += alerts.drain(..).count() as u64;
             }}
             Err(_) => bad += 1,

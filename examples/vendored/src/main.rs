@@ -68,7 +68,7 @@ fn run(inputs: &[String]) -> Result<(), String> {
             match JsonEvent::parse(line.trim_end()) {
                 Ok(event) => {
                     counts.events += 1;
-                    engine.push(eqlc_generated::project(event), &mut alerts);
+                    engine.push(eqlc_generated::project_json(event), &mut alerts);
                     for alert in alerts.drain(..) {
                         counts.alerts += 1;
                         write_alert_ndjson(&alert, &mut out).map_err(write_err)?;

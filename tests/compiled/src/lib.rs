@@ -98,7 +98,7 @@ macro_rules! rule_set {
     ($m:ident) => {
         RuleSet {
             rules: &$m::RULES,
-            project: $m::project::<Arc<JsonEvent>>,
+            project: $m::project_json::<Arc<JsonEvent>>,
             matchers: $m::matchers::<Arc<JsonEvent>>,
         }
     };

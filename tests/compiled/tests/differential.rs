@@ -307,7 +307,7 @@ fn run(
         let Json::Object(m) = e else { continue };
         let ev = Arc::new(JsonEvent::from_map(m.clone()));
         a.push(Arc::clone(&ev), &mut out_a);
-        b.push(differential::project(ev), &mut out_b);
+        b.push(differential::project_json(ev), &mut out_b);
     }
     a.flush(&mut out_a);
     b.flush(&mut out_b);
