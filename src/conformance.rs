@@ -218,6 +218,46 @@ impl Report {
             .collect()
     }
 
+    /// Whether the whole suite gave Elasticsearch's answers: every one of the
+    /// [`SUITE_QUERY_COUNT`] queries ran, the skips are exactly [`SKIPS`], and none
+    /// failed. `Err` lists what is wrong, each failing query with expected and got.
+    pub fn verdict(&self) -> Result<(), String> {
+        let mut problems = Vec::new();
+        if self.results.len() != SUITE_QUERY_COUNT {
+            problems.push(format!(
+                "{} queries ran, the suite has {SUITE_QUERY_COUNT} (320 active minus 19 of test_failing_shards.toml)",
+                self.results.len()
+            ));
+        }
+        let skipped: std::collections::BTreeSet<String> = self
+            .results
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Skipped(_)))
+            .map(|r| format!("{}#{}", r.spec.file, r.spec.name))
+            .collect();
+        if skipped != documented_skips() || self.skipped != SKIPS.len() {
+            problems.push(format!(
+                "skipped {skipped:?}, but the SKIPS table lists {:?}",
+                documented_skips()
+            ));
+        }
+        let failures = self.failure_lines();
+        if !failures.is_empty() {
+            problems.push(format!(
+                "{} of {} queries differ from Elasticsearch:\n{}",
+                failures.len(),
+                SUITE_QUERY_COUNT,
+                failures.join("\n")
+            ));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            problems.push(self.summary_line());
+            Err(problems.join("\n"))
+        }
+    }
+
     /// The results of the queries that failed.
     pub fn failures(&self) -> impl Iterator<Item = &QueryResult> {
         self.results
@@ -687,6 +727,24 @@ expected_event_ids = []
         );
         assert_eq!(r.failure_lines().len(), 1);
         assert!(r.failure_lines()[0].contains("boom"));
+    }
+
+    #[test]
+    fn verdict_names_what_is_wrong() {
+        let mut r = Report::default();
+        r.push(QueryResult {
+            spec: spec(vec![vec![]], None),
+            outcome: Outcome::Error("boom".into()),
+        });
+        let e = r.verdict().unwrap_err();
+        assert!(
+            e.contains("1 queries ran") && e.contains("1 of 301 queries differ"),
+            "{e}"
+        );
+        assert!(
+            e.ends_with("conformance: 0 passed, 1 failed, 0 skipped"),
+            "{e}"
+        );
     }
 
     #[test]
