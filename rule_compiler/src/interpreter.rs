@@ -6,13 +6,13 @@
 use crate::ir::*;
 use crate::schema::FieldType;
 use rule_runtime::alert::{RuleInfo, RuleMatcher};
-use rule_runtime::compiled::{key_parts, CmpKind};
+use rule_runtime::compiled::{key_parts, CmpKind, MatcherOptions};
 use rule_runtime::event::Event;
 use rule_runtime::functions as f;
 use rule_runtime::key::{key_tuples, KeyPart};
 use rule_runtime::pattern::{InSet, RegexMatcher, Wildcard};
 use rule_runtime::rules::{EventRule, RuleLogic, SampleRule, SequenceRule, StageHits};
-use rule_runtime::sample::{SampleConfig, SampleMode};
+use rule_runtime::sample::SampleMode;
 use rule_runtime::sequence::{SequenceSpec, StageKind};
 use rule_runtime::value::Value;
 use std::collections::BTreeMap;
@@ -32,8 +32,17 @@ pub struct InterpreterOptions {
     pub max_sequence_keys: Option<usize>,
 }
 
-/// The default cap on a sequence's open join keys.
-pub const DEFAULT_MAX_SEQUENCE_KEYS: usize = 1_000_000;
+pub use rule_runtime::compiled::DEFAULT_MAX_SEQUENCE_KEYS;
+
+impl InterpreterOptions {
+    /// The run-time options shared with compiled matchers (sanitised there).
+    fn matcher_options(&self) -> MatcherOptions {
+        MatcherOptions {
+            sample_mode: self.sample_mode,
+            max_sequence_keys: self.max_sequence_keys,
+        }
+    }
+}
 
 impl Default for InterpreterOptions {
     fn default() -> Self {
@@ -66,11 +75,7 @@ pub fn matcher<E: Event + Clone + 'static>(
         }
         QueryIr::Sequence(s) => {
             let logic = Logic {
-                stages: s
-                    .stages
-                    .iter()
-                    .map(|st| ctx.stage(st))
-                    .collect::<Result<Vec<_>, _>>()?,
+                stages: ctx.stages(&s.stages)?,
                 until: s.until.as_ref().map(|u| ctx.stage(u)).transpose()?,
                 ctx,
             };
@@ -87,24 +92,17 @@ pub fn matcher<E: Event + Clone + 'static>(
                     })
                     .collect(),
                 maxspan_ms: s.maxspan_ms,
-                max_keys: options.max_sequence_keys.map(|n| n.max(1)),
+                max_keys: options.matcher_options().max_keys(),
             };
             Box::new(SequenceRule::new(info, logic, spec).map_err(|e| e.to_string())?)
         }
         QueryIr::Sample(s) => {
             let logic = Logic {
-                stages: s
-                    .stages
-                    .iter()
-                    .map(|st| ctx.stage(st))
-                    .collect::<Result<Vec<_>, _>>()?,
+                stages: ctx.stages(&s.stages)?,
                 until: None,
                 ctx,
             };
-            let config = SampleConfig {
-                mode: rule_runtime::compiled::sanitize_sample_mode(options.sample_mode),
-                ..SampleConfig::default()
-            };
+            let config = options.matcher_options().sample_config();
             let n = logic.stages.len();
             Box::new(SampleRule::new(info, logic, n, config).map_err(|e| e.to_string())?)
         }
@@ -211,6 +209,10 @@ impl Ctx {
             category: f.category.clone(),
             cond: self.cond(&f.condition)?,
         })
+    }
+
+    fn stages(&self, stages: &[StageIr]) -> Result<Vec<CStage>, String> {
+        stages.iter().map(|st| self.stage(st)).collect()
     }
 
     fn stage(&self, s: &StageIr) -> Result<CStage, String> {

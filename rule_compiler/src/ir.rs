@@ -46,6 +46,23 @@ pub struct RuleIr {
     pub fields: Vec<String>,
 }
 
+impl RuleIr {
+    /// Every filter of the rule: the event query's, or each stage's (positive, missing
+    /// and `until`) in order.
+    pub fn filters(&self) -> Vec<&FilterIr> {
+        match &self.query {
+            QueryIr::Event(f) => vec![f],
+            QueryIr::Sequence(s) => s
+                .stages
+                .iter()
+                .chain(s.until.iter())
+                .map(|st| &st.filter)
+                .collect(),
+            QueryIr::Sample(s) => s.stages.iter().map(|st| &st.filter).collect(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum PipeIr {
     Head(u64),

@@ -9,7 +9,7 @@
 //! expansion plus the compilation of the generated code, not the dependencies.
 
 use rule_compiler::codegen::rules_from_dir;
-use rule_compiler::ir::{Cond, Leaf, Lit, QueryIr, RuleIr, ValueIr};
+use rule_compiler::ir::{Cond, Leaf, Lit, RuleIr, ValueIr};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -265,16 +265,7 @@ fn vocabulary(rules: &[&RuleIr]) -> (BTreeMap<String, BTreeSet<String>>, BTreeSe
         }
     }
     for ir in rules {
-        let filters: Vec<&rule_compiler::ir::FilterIr> = match &ir.query {
-            QueryIr::Event(f) => vec![f],
-            QueryIr::Sequence(s) => s
-                .stages
-                .iter()
-                .chain(s.until.iter())
-                .map(|st| &st.filter)
-                .collect(),
-            QueryIr::Sample(s) => s.stages.iter().map(|st| &st.filter).collect(),
-        };
+        let filters = ir.filters();
         for f in filters {
             if let Some(c) = &f.category {
                 categories.insert(c.clone());

@@ -306,20 +306,6 @@ fn cond_leaves<'a>(c: &'a Cond, f: &mut dyn FnMut(&'a Leaf)) {
     }
 }
 
-/// Every stage of a rule (positive, missing and `until`).
-pub fn stages(ir: &RuleIr) -> Vec<&FilterIr> {
-    match &ir.query {
-        QueryIr::Event(f) => vec![f],
-        QueryIr::Sequence(s) => s
-            .stages
-            .iter()
-            .chain(s.until.iter())
-            .map(|st| &st.filter)
-            .collect(),
-        QueryIr::Sample(s) => s.stages.iter().map(|st| &st.filter).collect(),
-    }
-}
-
 /// Variants of a literal as a field value: itself, numbers as strings and back, ±1,
 /// case variants of strings.
 fn variants(v: &Json) -> Vec<Json> {
@@ -371,7 +357,7 @@ impl Pool {
         for f in &ir.fields {
             self.fields.entry(f.clone()).or_insert_with(generic_values);
         }
-        for filter in stages(ir) {
+        for filter in ir.filters() {
             if let Some(c) = &filter.category {
                 self.fields
                     .entry(CATEGORY_FIELD.to_string())
