@@ -22,6 +22,7 @@ pub mod cidr;
 pub mod compiled;
 pub mod engine;
 pub mod event;
+pub mod fields;
 pub mod fold;
 pub mod functions;
 pub mod key;
