@@ -1,15 +1,16 @@
 //! Elasticsearch's EQL test suite (`tests/conformance/es-eql/`) run through eqlc's
 //! streaming engine and reference interpreter.
 //!
-//! The back end is pluggable ([`Backend`]: a query → a matcher, an event → its handle):
-//! [`run_suite`] uses the reference interpreter ([`Interpreter`]); `tests/compiled` runs
-//! the same harness over the compiled matchers with [`run_suite_with`]. The pure loading
+//! The back end is pluggable ([`Backend`]: an event → its handle, a query → what
+//! evaluates it and its state): [`run_suite`] uses the reference interpreter
+//! ([`Interpreter`]); `tests/compiled` runs the same harness over the compiled rule sets
+//! with [`run_suite_with`]. The pure loading
 //! half (specs, data sets, mappings, [`compile`]) lives in `conformance/loader.rs`, which
 //! that crate's build script includes to generate the queries.
 //!
 //! Every active query of every spec file that the conformance runner uses (all but
 //! `test_failing_shards.toml`, which tests shard failures: 301 queries) is parsed,
-//! checked, lowered to IR, turned into an interpreter matcher and run by a
+//! checked, lowered to IR, evaluated by the back end and run by a
 //! [`rule_runtime::engine::Engine`] over the query's data set, the events pushed one at
 //! a time in file order and then flushed. The alerts, in the order the engine produced
 //! them, are compared with Elasticsearch's expectations: their events flattened to ids
@@ -62,13 +63,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
-use rule_compiler::interpreter::{self, InterpreterOptions};
-use rule_compiler::ir::{PipeIr, QueryIr, RuleIr, StageIr};
+use rule_compiler::interpreter::{InterpretedRule, InterpreterOptions};
+use rule_compiler::ir::{QueryIr, RuleIr, StageIr};
 use rule_compiler::schema::FieldType;
-use rule_runtime::alert::{Alert, RuleInfo, RuleMatcher};
+use rule_runtime::alert::{Alert, RuleInfo};
 use rule_runtime::engine::{Engine, EngineConfig, Pipe};
-use rule_runtime::event::{Event, JsonEvent};
+use rule_runtime::event::{Event, LineEvent};
 use rule_runtime::sample::SampleMode;
+use rule_runtime::state::{RuleState, SetHits};
 use rule_runtime::time::{format_millis, timestamp_from_value};
 use rule_runtime::value::Value;
 
@@ -266,55 +268,95 @@ impl Report {
     }
 }
 
-/// A back end the suite runs through: how a query becomes a matcher and a data set's
-/// events become the handles that matcher takes. [`Interpreter`] is eqlc's reference
-/// interpreter; the compiled matchers (`tests/compiled`) are another.
+/// A back end the suite runs through: how a data set's events become the handles it
+/// takes, and how a query is evaluated and what state it keeps. [`Interpreter`] is
+/// eqlc's reference interpreter; the compiled rule sets (`tests/compiled`) are another.
 pub trait Backend {
-    /// The event handle the engine and the matchers see.
+    /// The event handle the engine and the rules see.
     type Event: Event + Clone + 'static;
 
     /// A data set's events as handles, in load order (called once per data set).
     fn events(&self, data: &Data) -> Vec<Self::Event>;
 
-    /// One query's matcher and pipes. `rule` is the query compiled by [`compile`] (the
-    /// back end may use it or its own build of the same query), `sample_mode` the mode
-    /// the runner settings give it.
-    #[allow(clippy::type_complexity)]
-    fn matcher(
+    /// One query's evaluation and state. `rule` is the query compiled by [`compile`]
+    /// (the back end may use it or its own build of the same query), `sample_mode` the
+    /// mode the runner settings give it.
+    fn runner(
         &self,
         spec: &SpecQuery,
         rule: &RuleIr,
         data: &Data,
         sample_mode: SampleMode,
-    ) -> Result<(Box<dyn RuleMatcher<Self::Event>>, Vec<Pipe>), String>;
+    ) -> Result<Box<dyn QueryRunner<Self::Event>>, String>;
 }
 
-/// The reference interpreter as a [`Backend`]: events as `Arc<JsonEvent>`.
+/// One query, as a back end runs it.
+pub trait QueryRunner<E> {
+    /// The query's stage hits on `event`, as rule 0 of `hits` (cleared first).
+    fn evaluate(&mut self, event: &E, hits: &mut SetHits);
+
+    /// The query's state and pipes.
+    #[allow(clippy::type_complexity)]
+    fn state(&self) -> Result<(Box<dyn RuleState<E>>, Vec<Pipe>), String>;
+}
+
+/// The reference interpreter as a [`Backend`]: events as `Arc<LineEvent>`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Interpreter;
 
-impl Backend for Interpreter {
-    type Event = Arc<JsonEvent>;
+struct InterpretedQuery {
+    rule: InterpretedRule,
+    options: InterpreterOptions,
+    pipes: Vec<Pipe>,
+}
 
-    fn events(&self, data: &Data) -> Vec<Arc<JsonEvent>> {
-        data.events.clone()
+impl QueryRunner<Arc<LineEvent>> for InterpretedQuery {
+    fn evaluate(&mut self, event: &Arc<LineEvent>, hits: &mut SetHits) {
+        hits.clear();
+        let h = hits.begin(0);
+        self.rule.evaluate(&**event, h);
+        hits.end();
     }
 
-    fn matcher(
+    fn state(&self) -> Result<(Box<dyn RuleState<Arc<LineEvent>>>, Vec<Pipe>), String> {
+        Ok((self.rule.state(&self.options)?, self.pipes.clone()))
+    }
+}
+
+impl Backend for Interpreter {
+    type Event = Arc<LineEvent>;
+
+    fn events(&self, data: &Data) -> Vec<Arc<LineEvent>> {
+        line_events(data)
+    }
+
+    fn runner(
         &self,
         spec: &SpecQuery,
         rule: &RuleIr,
         data: &Data,
         sample_mode: SampleMode,
-    ) -> Result<(Box<dyn RuleMatcher<Arc<JsonEvent>>>, Vec<Pipe>), String> {
+    ) -> Result<Box<dyn QueryRunner<Arc<LineEvent>>>, String> {
         let options = InterpreterOptions {
             field_types: data.field_types.clone(),
             sample_mode,
             max_sequence_keys: None,
         };
-        let matcher = interpreter::matcher(rule, Arc::new(rule_info(spec)), &options)?;
-        Ok((matcher, pipes(rule)))
+        let interpreted = InterpretedRule::new(rule, Arc::new(rule_info(spec)), &options)?;
+        Ok(Box::new(InterpretedQuery {
+            rule: interpreted,
+            options,
+            pipes: rule.pipes.clone(),
+        }))
     }
+}
+
+/// A data set's events with their JSON text as the line (what both back ends take).
+pub fn line_events(data: &Data) -> Vec<Arc<LineEvent>> {
+    data.events
+        .iter()
+        .map(|e| Arc::new(LineEvent::from_json_event((**e).clone())))
+        .collect()
 }
 
 /// The [`RuleInfo`] the runner gives a query (its name as id and name).
@@ -325,17 +367,6 @@ pub fn rule_info(spec: &SpecQuery) -> RuleInfo {
         severity: "low".into(),
         ..RuleInfo::default()
     }
-}
-
-/// A rule's pipes for the engine.
-pub fn pipes(rule: &RuleIr) -> Vec<Pipe> {
-    rule.pipes
-        .iter()
-        .map(|p| match *p {
-            PipeIr::Head(n) => Pipe::Head(n),
-            PipeIr::Tail(n) => Pipe::Tail(n),
-        })
-        .collect()
 }
 
 /// Runs every query of the suite in `dir` (the folder of `README.md` and the spec files)
@@ -379,7 +410,7 @@ pub fn run_suite_with<B: Backend>(dir: &Path, backend: &B) -> Result<Report, Sui
 
 /// Runs one query over a data set through the streaming engine and the interpreter.
 pub fn run_query(spec: &SpecQuery, data: &Data) -> Result<Observed, String> {
-    run_query_with(spec, data, &data.events, &Interpreter)
+    run_query_with(spec, data, &line_events(data), &Interpreter)
 }
 
 /// Runs one query over a data set (`events`: its handles, from [`Backend::events`])
@@ -402,15 +433,21 @@ pub fn run_query_with<B: Backend>(
     } else {
         SampleMode::Stream
     };
-    let (matcher, pipes) = backend.matcher(spec, &rule, data, sample_mode)?;
+    let mut runner = backend.runner(spec, &rule, data, sample_mode)?;
     let config = EngineConfig {
         time: data.time.clone(),
         reorder_window_ms: data.reorder_window_ms,
     };
-    let mut engine = Engine::new(config, vec![(matcher, pipes)]);
+    let mut engine = Engine::new(config, vec![runner.state()?]);
     let mut alerts: Vec<Alert<B::Event>> = Vec::new();
+    let mut hits = SetHits::new();
     for event in events {
-        engine.push(event.clone(), &mut alerts);
+        runner.evaluate(event, &mut hits);
+        let time = data
+            .time
+            .timestamp(event)
+            .map(|ts| (ts, data.time.tiebreaker(event)));
+        engine.push(time, &mut hits, || event.clone(), &mut alerts);
     }
     engine.flush(&mut alerts);
     if !is_sample {

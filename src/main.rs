@@ -33,6 +33,7 @@ USAGE:
                               `batch`: Elasticsearch's answer at end of input
         --max-sequence-keys N open join keys kept per sequence rule, oldest evicted
                               and counted (default 1000000)
+        --max-line-bytes N    longer lines are skipped and counted (default 16 MiB)
 
     eqlc rules
         List the rules compiled into eqlc (id, name, kind, severity); build with
@@ -47,7 +48,7 @@ fn main() -> ExitCode {
         Some("check") => check(&args[1..]),
         Some("scan") => scan(&args[1..]),
         Some("rules") => {
-            for r in &eqlc::compiled::RULES {
+            for r in eqlc::compiled::RULES.iter().map(|r| r.summary()) {
                 println!("{}\t{}\t{}\t{}", r.id, r.kind, r.severity, r.name);
             }
             eprintln!("{} rules compiled in", eqlc::compiled::RULES.len());
@@ -141,6 +142,7 @@ fn scan(args: &[String]) -> ExitCode {
     let mut inputs = Vec::new();
     let mut engine = EngineConfig::with_window(5_000);
     let mut interpreter = InterpreterOptions::default();
+    let mut max_line_bytes = rule_runtime::stream::DEFAULT_MAX_LINE_BYTES;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = |name: &str| it.next().cloned().ok_or(format!("{name} needs a value"));
@@ -154,6 +156,15 @@ fn scan(args: &[String]) -> ExitCode {
                 v.parse()
                     .map(|ms| engine.reorder_window_ms = ms)
                     .map_err(|_| format!("--reorder-window takes milliseconds, not `{v}`"))
+            }),
+            "--max-line-bytes" => value("--max-line-bytes").and_then(|v| match v.parse() {
+                Ok(n) if n > 0 => {
+                    max_line_bytes = n;
+                    Ok(())
+                }
+                _ => Err(format!(
+                    "--max-line-bytes takes a positive number, not `{v}`"
+                )),
             }),
             "--max-sequence-keys" => value("--max-sequence-keys").and_then(|v| match v.parse() {
                 Ok(n) if n > 0 => {
@@ -201,6 +212,7 @@ fn scan(args: &[String]) -> ExitCode {
         inputs,
         engine,
         interpreter,
+        max_line_bytes,
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

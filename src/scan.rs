@@ -1,28 +1,28 @@
 //! `eqlc scan`: run rules over NDJSON events and write alerts as NDJSON.
 //!
-//! Compiled mode (the default): the rules compiled into the binary at build time
-//! ([`crate::compiled`]). Interpreted mode (`--rules DIR`): the rules are loaded,
-//! checked and lowered at run time and evaluated by the reference interpreter. Bad
-//! event lines are reported on stderr with their line number, counted and skipped;
-//! every other event is processed.
+//! Compiled mode (the default): the rule set compiled into the binary at build time
+//! ([`crate::compiled`]), read through the one-pass JSON projector and the rule set's
+//! index. Interpreted mode (`--rules DIR`): the rules are loaded, checked and lowered at
+//! run time and evaluated rule by rule by the reference interpreter. Both go through the
+//! same line reader and engine (`rule_runtime::stream`): a line that is not an event is
+//! reported on stderr with its line number (the first [`REPORTED_LINES`] in full, then
+//! only counted by reason), counted and skipped; every other line is processed.
 
-use rule_compiler::interpreter::{self, InterpreterOptions};
-use rule_compiler::ir::{lower_rule, PipeIr};
+use rule_compiler::interpreter::{
+    InterpretedRule, InterpretedRules, InterpreterBackend, InterpreterOptions,
+};
+use rule_compiler::ir::lower_rule;
 use rule_compiler::ruleset::check_paths;
-use rule_runtime::alert::{Alert, RuleMatcher};
-use rule_runtime::compiled::MatcherOptions;
-use rule_runtime::engine::{write_alert_ndjson, Engine, EngineConfig, EventJson, Pipe};
-use rule_runtime::event::{Event, JsonEvent};
-use std::io::{BufRead, Write};
+use rule_runtime::engine::{Engine, EngineConfig};
+use rule_runtime::output::write_alert_ndjson;
+use rule_runtime::ruleset::RuleSet;
+use rule_runtime::stream::{Backend, CompiledBackend, LineError, LineReader, Scanner};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// The event handle the CLI uses: events are shared, never copied, between the
-/// partial sequences and alerts that hold them.
-pub type EventRef = Arc<JsonEvent>;
-
-/// A compiled rule with the pipes of its query, as the engine takes it.
-pub type RuleEntry = (Box<dyn RuleMatcher<EventRef>>, Vec<Pipe>);
+/// How many rejected lines are reported in full (the rest are counted by reason).
+pub const REPORTED_LINES: u64 = 10;
 
 /// Which rules a scan runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +41,8 @@ pub struct ScanOptions {
     pub inputs: Vec<PathBuf>,
     pub engine: EngineConfig,
     pub interpreter: InterpreterOptions,
+    /// The longest line read as an event.
+    pub max_line_bytes: usize,
 }
 
 /// What a scan saw, for the summary on stderr.
@@ -50,6 +52,8 @@ pub struct ScanSummary {
     pub lines: u64,
     pub events: u64,
     pub bad_lines: u64,
+    /// Rejected lines by reason (nonzero ones).
+    pub bad_by_reason: Vec<(&'static str, u64)>,
     pub alerts: u64,
     /// Engine and matcher counters (late, untimed, evicted …), nonzero ones only.
     pub counters: Vec<(String, u64)>,
@@ -61,6 +65,9 @@ impl ScanSummary {
             "scanned {} events ({} lines, {} bad) with {} rules: {} alerts",
             self.events, self.lines, self.bad_lines, self.rules, self.alerts
         );
+        for (k, v) in &self.bad_by_reason {
+            s.push_str(&format!("; {k} {v}"));
+        }
         for (k, v) in &self.counters {
             s.push_str(&format!("; {k} {v}"));
         }
@@ -70,7 +77,10 @@ impl ScanSummary {
 
 /// Load, check and compile (for the interpreter) every rule under `dir`. Rules that
 /// fail to check are reported, and the scan does not start.
-pub fn load_matchers(dir: &Path, options: &InterpreterOptions) -> Result<Vec<RuleEntry>, String> {
+pub fn load_interpreted(
+    dir: &Path,
+    options: &InterpreterOptions,
+) -> Result<InterpretedRules, String> {
     let report = check_paths(&[dir.to_path_buf()], None)
         .map_err(|e| format!("cannot read the rules in {}: {e}", dir.display()))?;
     if report.failed() > 0 {
@@ -87,27 +97,20 @@ pub fn load_matchers(dir: &Path, options: &InterpreterOptions) -> Result<Vec<Rul
             dir.display()
         ));
     }
-    let mut matchers = Vec::new();
+    let mut rules = Vec::new();
     for f in &report.files {
         let Some((rule, query)) = f.ok() else {
             continue;
         };
         let ir =
             lower_rule(rule, query).map_err(|e| format!("{}: {}", f.path.display(), e.message))?;
-        let info = Arc::new(interpreter::rule_info(&rule.meta));
-        let m = interpreter::matcher::<EventRef>(&ir, info, options)
-            .map_err(|e| format!("{}: {e}", f.path.display()))?;
-        let pipes = ir
-            .pipes
-            .iter()
-            .map(|p| match p {
-                PipeIr::Head(n) => Pipe::Head(*n),
-                PipeIr::Tail(n) => Pipe::Tail(*n),
-            })
-            .collect();
-        matchers.push((m, pipes));
+        let info = Arc::new(rule_compiler::interpreter::rule_info(&rule.meta));
+        rules.push(
+            InterpretedRule::new(&ir, info, options)
+                .map_err(|e| format!("{}: {e}", f.path.display()))?,
+        );
     }
-    Ok(matchers)
+    Ok(InterpretedRules::new(rules, options.clone()))
 }
 
 /// Run a scan: alerts to `out`, one JSON object per line; problems with event lines to
@@ -119,18 +122,20 @@ pub fn scan(
 ) -> Result<ScanSummary, String> {
     match &options.rules {
         Rules::Interpreted(dir) => {
-            let matchers = load_matchers(dir, &options.interpreter)?;
-            run(options, matchers, Arc::new, out, err)
+            let rules = load_interpreted(dir, &options.interpreter)?;
+            let engine = Engine::new(options.engine.clone(), rules.states()?);
+            let backend = InterpreterBackend::new(rules, options.engine.time.clone());
+            run(options, Scanner::new(backend, engine), out, err)
         }
         Rules::Compiled => {
-            let m = MatcherOptions {
-                sample_mode: options.interpreter.sample_mode,
-                max_sequence_keys: options.interpreter.max_sequence_keys,
-            };
+            let set = RuleSet::all(&crate::compiled::RULE_SET, &options.engine.time);
+            let engine = Engine::new(
+                options.engine.clone(),
+                set.states(&options.interpreter.matcher_options())?,
+            );
             run(
                 options,
-                crate::compiled::matchers::<JsonEvent>(&m),
-                crate::compiled::project_json,
+                Scanner::new(CompiledBackend::new(set), engine),
                 out,
                 err,
             )
@@ -138,83 +143,89 @@ pub fn scan(
     }
 }
 
-/// The scan loop over any event handle `E` (an `Arc<JsonEvent>` for the interpreter,
-/// an event projected onto the compiled rules' field table for compiled rules).
-#[allow(clippy::type_complexity)]
-fn run<E: Event + EventJson + Clone>(
+/// The scan loop over any back end.
+fn run<B: Backend>(
     options: &ScanOptions,
-    matchers: Vec<(Box<dyn RuleMatcher<E>>, Vec<Pipe>)>,
-    to_event: impl Fn(JsonEvent) -> E,
+    mut scanner: Scanner<B>,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> Result<ScanSummary, String> {
-    let mut summary = ScanSummary {
-        rules: matchers.len(),
-        ..ScanSummary::default()
-    };
-    let mut engine = Engine::new(options.engine.clone(), matchers);
-    let mut alerts: Vec<Alert<E>> = Vec::new();
+    let rules = scanner.engine().len();
     let write_err = |e: std::io::Error| format!("cannot write alerts: {e}");
-
-    let mut process =
-        |name: &str, reader: &mut dyn BufRead, summary: &mut ScanSummary| -> Result<(), String> {
-            let mut line = String::new();
-            let mut number = 0u64;
-            loop {
-                line.clear();
-                let n = reader
-                    .read_line(&mut line)
-                    .map_err(|e| format!("{name}: cannot read line {}: {e}", number + 1))?;
-                if n == 0 {
-                    break;
+    let mut alerts = 0u64;
+    let mut reported = 0u64;
+    let mut read = |name: &str,
+                    reader: &mut dyn std::io::BufRead,
+                    scanner: &mut Scanner<B>|
+     -> Result<(), String> {
+        let mut lines = LineReader::with_limit(reader, options.max_line_bytes);
+        loop {
+            let next = lines.line_number() + 1;
+            let line = lines
+                .next_line()
+                .map_err(|e| format!("{name}: cannot read line {next}: {e}"))?;
+            let Some(line) = line else {
+                break;
+            };
+            if let Err(e) = scanner.push(line) {
+                reported += 1;
+                if reported <= REPORTED_LINES {
+                    let _ = writeln!(err, "{name}:{}: skipped: {e}", lines.line_number());
                 }
-                number += 1;
-                summary.lines += 1;
-                if line.trim().is_empty() {
-                    continue;
-                }
-                match JsonEvent::parse(line.trim_end()) {
-                    Ok(event) => {
-                        summary.events += 1;
-                        engine.push(to_event(event), &mut alerts);
-                        for a in alerts.drain(..) {
-                            summary.alerts += 1;
-                            write_alert_ndjson(&a, out).map_err(write_err)?;
-                        }
-                    }
-                    Err(e) => {
-                        summary.bad_lines += 1;
-                        let _ = writeln!(err, "{name}:{number}: skipped: {e}");
-                    }
+                if reported == REPORTED_LINES + 1 {
+                    let _ = writeln!(
+                        err,
+                        "eqlc: more lines are skipped; they are counted by reason in the summary"
+                    );
                 }
             }
-            Ok(())
-        };
-
+            for a in scanner.drain_alerts() {
+                alerts += 1;
+                write_alert_ndjson(&a, out).map_err(write_err)?;
+            }
+        }
+        Ok(())
+    };
     if options.inputs.is_empty() {
         let stdin = std::io::stdin();
-        process("<stdin>", &mut stdin.lock(), &mut summary)?;
+        read("<stdin>", &mut stdin.lock(), &mut scanner)?;
     } else {
         for path in &options.inputs {
             let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            process(
+            read(
                 &path.display().to_string(),
-                &mut std::io::BufReader::new(file),
-                &mut summary,
+                &mut std::io::BufReader::with_capacity(1 << 16, file),
+                &mut scanner,
             )?;
         }
     }
-    engine.flush(&mut alerts);
-    for a in alerts.drain(..) {
-        summary.alerts += 1;
+    scanner.flush();
+    for a in scanner.drain_alerts() {
+        alerts += 1;
         write_alert_ndjson(&a, out).map_err(write_err)?;
     }
     out.flush().map_err(write_err)?;
+    let stats = scanner.stats().clone();
+    let engine = scanner.engine();
     let mut counters: Vec<(String, u64)> = engine
         .stats()
         .as_pairs()
         .iter()
-        .filter(|(k, v)| *v > 0 && !matches!(*k, "events" | "released"))
+        .filter(|(k, v)| {
+            *v > 0
+                && !matches!(
+                    *k,
+                    "events"
+                        | "released"
+                        | "watermarks"
+                        | "hit_events"
+                        | "rule_hits"
+                        | "deadline_calls"
+                        | "matched"
+                        | "alerts"
+                        | "max_buffered"
+                )
+        })
         .map(|(k, v)| (k.to_string(), *v))
         .collect();
     for (k, v) in engine.matcher_counters() {
@@ -222,6 +233,22 @@ fn run<E: Event + EventJson + Clone>(
             counters.push((k.to_string(), v));
         }
     }
-    summary.counters = counters;
-    Ok(summary)
+    let truncated = rule_runtime::assign::truncated();
+    if truncated > 0 {
+        counters.push(("leaf_assignments_capped".into(), truncated));
+    }
+    Ok(ScanSummary {
+        rules,
+        lines: stats.lines,
+        events: stats.events,
+        bad_lines: stats.rejected_total(),
+        bad_by_reason: LineError::REASONS
+            .iter()
+            .zip(stats.rejected)
+            .filter(|(_, n)| *n > 0)
+            .map(|(r, n)| (*r, n))
+            .collect(),
+        alerts,
+        counters,
+    })
 }

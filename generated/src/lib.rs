@@ -3,8 +3,9 @@
 // `rule_compiler::codegen::generate` and formatted with prettyplease.
 
 //! The rules of eqlc's `rules/` folder compiled into Rust matchers, vendorable: this
-//! crate depends only on `rule_runtime`. Items: `FIELDS`, `fields`, `RULES`, `project`,
-//! `matchers`, and one module per rule file.
+//! crate depends only on `rule_runtime`. Items: `FIELDS`, `fields`, `ATOMS`, `RULES`,
+//! `RULE_SET` (run it with `rule_runtime::ruleset::RuleSet`), `rules`, and one module
+//! per rule file.
 
 // The lints the generator's output trips, found by generating and building (with
 // clippy) all 1,024 rules of Elastic's detection-rules EQL corpus; nothing broader.
@@ -16,11 +17,12 @@
 // `not (a or b)` in a rule becomes `!(a || b)`: the code mirrors the rule's logic
 // instead of applying De Morgan's laws.
 #![allow(clippy::nonminimal_bool)]
-// `RULES` is a const array of every rule's summary; a large rule set makes it large.
-#![allow(clippy::large_const_arrays)]
+// `and`/`or` chains of atom tests are compiled as written, so a rule that tests one
+// atom twice (or an `in` list that repeats a literal under another form) repeats it.
+#![allow(clippy::overly_complex_bool_expr)]
 
 /// The field table: every field path some rule reads, sorted; an event is
-/// projected onto it once and matchers read slots.
+/// projected onto it once and rules read slots.
 pub const FIELDS: &[&str] = &[
     "event.category",
     "event.code",
@@ -50,54 +52,94 @@ pub mod fields {
     /// Slot of `process.name`.
     pub const PROCESS_NAME: usize = 7;
 }
-/// The compiled rules, in the order [`matchers`] returns them.
-pub const RULES: [::rule_runtime::compiled::RuleSummary; 1] = [
-    ::rule_runtime::compiled::RuleSummary {
-        id: "c5c9f591-d111-4cf8-baec-c26a39bc31ef",
-        name: "Potential Credential Access via Renamed COM+ Services DLL",
-        kind: "sequence",
-        severity: "high",
-        file: "credential_access_suspicious_comsvcs_imageload.toml",
+/// Every distinct test of a field against a literal, over all rules (each rule
+/// module's documentation lists the atoms it reads by number).
+pub static ATOMS: [::rule_runtime::index::AtomSpec; 8] = [
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::EVENT_CATEGORY as u32,
+        kind: ::rule_runtime::index::AtomKind::Category,
+        literal: "process",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::EVENT_CATEGORY as u32,
+        kind: ::rule_runtime::index::AtomKind::Text,
+        literal: "process",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::PROCESS_NAME as u32,
+        kind: ::rule_runtime::index::AtomKind::Folded,
+        literal: "rundll32.exe",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::EVENT_DATASET as u32,
+        kind: ::rule_runtime::index::AtomKind::Folded,
+        literal: "windows.sysmon_operational",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::EVENT_CODE as u32,
+        kind: ::rule_runtime::index::AtomKind::Text,
+        literal: "7",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::FILE_PE_ORIGINAL_FILE_NAME as u32,
+        kind: ::rule_runtime::index::AtomKind::Folded,
+        literal: "comsvcs.dll",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::FILE_PE_IMPHASH as u32,
+        kind: ::rule_runtime::index::AtomKind::Folded,
+        literal: "eadbccbb324829acb5f2bbe87e5549a8",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::FILE_NAME as u32,
+        kind: ::rule_runtime::index::AtomKind::Folded,
+        literal: "comsvcs.dll",
     },
 ];
-/// Project an event of any `Event` type onto [`FIELDS`] (each field read once).
-pub fn project<J: ::rule_runtime::event::Event>(
-    event: J,
-) -> ::std::sync::Arc<::rule_runtime::compiled::Projected<J>> {
-    ::std::sync::Arc::new(::rule_runtime::compiled::Projected::new(event, FIELDS))
-}
-/// [`FIELDS`] indexed for [`project_json`].
-static FIELD_TABLE: ::std::sync::LazyLock<::rule_runtime::compiled::FieldTable> = ::std::sync::LazyLock::new(||
-::rule_runtime::compiled::FieldTable::new(FIELDS));
-/// Project a JSON event onto [`FIELDS`]: one walk finds the fields it has, and
-/// only those are read (the same values as [`project`]).
-pub fn project_json<J: ::rule_runtime::event::Event + ::rule_runtime::engine::EventJson>(
-    event: J,
-) -> ::std::sync::Arc<::rule_runtime::compiled::Projected<J>> {
-    ::std::sync::Arc::new(
-        ::rule_runtime::compiled::Projected::from_json(event, &FIELD_TABLE),
-    )
-}
-/// One matcher per rule with the pipes of its query, for
-/// `rule_runtime::engine::Engine`.
-#[allow(clippy::type_complexity)]
-pub fn matchers<J: 'static>(
-    options: &::rule_runtime::compiled::MatcherOptions,
-) -> ::std::vec::Vec<
-    (
-        ::std::boxed::Box<
-            dyn ::rule_runtime::alert::RuleMatcher<
-                ::std::sync::Arc<::rule_runtime::compiled::Projected<J>>,
-            >,
-        >,
-        ::std::vec::Vec<::rule_runtime::engine::Pipe>,
-    ),
-> {
-    let _ = options;
-    ::std::vec![
-        (credential_access_suspicious_comsvcs_imageload::matcher(options),
-        credential_access_suspicious_comsvcs_imageload::pipes())
-    ]
+/// The rules, sorted by file name.
+pub static RULES: [::rule_runtime::ruleset::RuleSpec; 1] = [
+    ::rule_runtime::ruleset::RuleSpec {
+        id: "c5c9f591-d111-4cf8-baec-c26a39bc31ef",
+        name: "Potential Credential Access via Renamed COM+ Services DLL",
+        severity: "high",
+        file: "credential_access_suspicious_comsvcs_imageload.toml",
+        info: credential_access_suspicious_comsvcs_imageload::info,
+        shape: ::rule_runtime::ruleset::Shape::Sequence {
+            stages: ::std::borrow::Cow::Borrowed(
+                &[
+                    ::rule_runtime::sequence::StageKind::Positive,
+                    ::rule_runtime::sequence::StageKind::Positive,
+                ],
+            ),
+            maxspan_ms: ::std::option::Option::Some(60000),
+        },
+        pipes: &[],
+        fields: &[
+            fields::EVENT_CATEGORY as u32,
+            fields::EVENT_CODE as u32,
+            fields::EVENT_DATASET as u32,
+            fields::FILE_NAME as u32,
+            fields::FILE_PE_IMPHASH as u32,
+            fields::FILE_PE_ORIGINAL_FILE_NAME as u32,
+            fields::PROCESS_ENTITY_ID as u32,
+            fields::PROCESS_NAME as u32,
+        ],
+        atoms: &[0, 1, 2, 3, 4, 5, 6, 7],
+        required: ::std::option::Option::Some(&[2, 4]),
+        evaluate: credential_access_suspicious_comsvcs_imageload::evaluate,
+    },
+];
+/// The compiled rule set, for `rule_runtime::ruleset::RuleSet`.
+pub static RULE_SET: ::rule_runtime::ruleset::RuleSetSpec = ::rule_runtime::ruleset::RuleSetSpec {
+    fields: FIELDS,
+    atoms: &ATOMS,
+    rules: &RULES,
+};
+/// Every rule of the set, ready to run, reading event time from `time`.
+pub fn rules(
+    time: &::rule_runtime::time::TimeFields,
+) -> ::rule_runtime::ruleset::RuleSet {
+    ::rule_runtime::ruleset::RuleSet::all(&RULE_SET, time)
 }
 /// Potential Credential Access via Renamed COM+ Services DLL
 ///
@@ -112,6 +154,17 @@ pub fn matchers<J: 'static>(
 ///     /* renamed COMSVCS */
 ///     not file.name : "COMSVCS.DLL"]
 /// ```
+///
+/// Evaluated when one of the atoms 2, 4 holds.
+///
+/// * atom 0: `event.category` Category "process"
+/// * atom 1: `event.category` Text "process"
+/// * atom 2: `process.name` Folded "rundll32.exe"
+/// * atom 3: `event.dataset` Folded "windows.sysmon_operational"
+/// * atom 4: `event.code` Text "7"
+/// * atom 5: `file.pe.original_file_name` Folded "comsvcs.dll"
+/// * atom 6: `file.pe.imphash` Folded "eadbccbb324829acb5f2bbe87e5549a8"
+/// * atom 7: `file.name` Folded "comsvcs.dll"
 pub mod credential_access_suspicious_comsvcs_imageload {
     /// What this rule's alerts say about it.
     pub fn info() -> ::rule_runtime::alert::RuleInfo {
@@ -140,95 +193,30 @@ pub mod credential_access_suspicious_comsvcs_imageload {
             ],
         }
     }
-    /// The pipes of the query.
-    pub fn pipes() -> ::std::vec::Vec<::rule_runtime::engine::Pipe> {
-        ::std::vec![]
-    }
-    /// The rule's matcher.
-    pub fn matcher<J: 'static>(
-        options: &::rule_runtime::compiled::MatcherOptions,
-    ) -> ::std::boxed::Box<
-        dyn ::rule_runtime::alert::RuleMatcher<
-            ::std::sync::Arc<::rule_runtime::compiled::Projected<J>>,
-        >,
-    > {
-        let spec = ::rule_runtime::sequence::SequenceSpec {
-            stages: ::std::vec![
-                ::rule_runtime::sequence::StageKind::Positive,
-                ::rule_runtime::sequence::StageKind::Positive
-            ],
-            maxspan_ms: ::std::option::Option::Some(60000),
-            max_keys: options.max_keys(),
-        };
-        match ::rule_runtime::rules::SequenceRule::new(
-            ::std::sync::Arc::new(info()),
-            Logic,
-            spec,
-        ) {
-            ::std::result::Result::Ok(m) => ::std::boxed::Box::new(m),
-            ::std::result::Result::Err(e) => ::std::unreachable!("{}", e),
+    /// The stages of this rule the event matches, with their join keys.
+    pub fn evaluate(
+        a: &mut ::rule_runtime::ruleset::Ctx<'_>,
+        hits: &mut ::rule_runtime::state::StageHits,
+    ) {
+        if stage_0(a) {
+            hits.push(0usize, keys_0(a.event()));
         }
-    }
-    /// The stages this rule's filters match on one event, with their keys.
-    pub struct Logic;
-    impl<
-        J,
-    > ::rule_runtime::rules::RuleLogic<
-        ::std::sync::Arc<::rule_runtime::compiled::Projected<J>>,
-    > for Logic {
-        fn evaluate(
-            &self,
-            ev: &::std::sync::Arc<::rule_runtime::compiled::Projected<J>>,
-            hits: &mut ::rule_runtime::rules::StageHits,
-        ) {
-            let ev: &::rule_runtime::compiled::Projected<J> = ev;
-            if stage_0(ev) {
-                let keys = keys_0(ev);
-                if !keys.is_empty() {
-                    hits.stages.push((0usize, keys));
-                }
-            }
-            if stage_1(ev) {
-                let keys = keys_1(ev);
-                if !keys.is_empty() {
-                    hits.stages.push((1usize, keys));
-                }
-            }
+        if stage_1(a) {
+            hits.push(1usize, keys_1(a.event()));
         }
     }
     #[allow(unused_variables)]
-    fn stage_0<J>(ev: &::rule_runtime::compiled::Projected<J>) -> bool {
-        ::rule_runtime::compiled::has_category(
-            ev.slot(super::fields::EVENT_CATEGORY),
-            "process",
-        )
-            && (ev
-                .slot(super::fields::EVENT_CATEGORY)
-                .iter()
-                .any(|v| {
-                    ::rule_runtime::compiled::compare(
-                        ::rule_runtime::compiled::CmpKind::Plain,
-                        ::rule_runtime::compiled::CmpOp::Eq,
-                        v,
-                        &::rule_runtime::value::Value::Str(
-                            ::std::borrow::Cow::Borrowed("process"),
-                        ),
-                    ) == ::std::option::Option::Some(true)
-                })
-                && ::rule_runtime::compiled::any_text(
-                    ev.slot(super::fields::PROCESS_NAME),
-                    |t| ::rule_runtime::fold::eq_folded(t, "rundll32.exe"),
-                ))
+    fn stage_0(a: &mut ::rule_runtime::ruleset::Ctx<'_>) -> bool {
+        a.atom(0) && (a.atom(1) && a.atom(2))
     }
-    #[allow(unused_variables)]
-    fn keys_0<J>(
-        ev: &::rule_runtime::compiled::Projected<J>,
-    ) -> ::std::vec::Vec<::rule_runtime::rules::Key> {
+    fn keys_0(
+        ev: ::rule_runtime::fields::EventView<'_>,
+    ) -> ::std::vec::Vec<::rule_runtime::state::Key> {
         ::rule_runtime::key::key_tuples(
             &[
                 (
-                    ::rule_runtime::compiled::key_parts(
-                        ev.slot(super::fields::PROCESS_ENTITY_ID),
+                    ::rule_runtime::ruleset::key_parts(
+                        ev.slot(super::fields::PROCESS_ENTITY_ID).iter(),
                         false,
                     ),
                     false,
@@ -237,66 +225,19 @@ pub mod credential_access_suspicious_comsvcs_imageload {
         )
     }
     #[allow(unused_variables)]
-    fn stage_1<J>(ev: &::rule_runtime::compiled::Projected<J>) -> bool {
-        ::rule_runtime::compiled::has_category(
-            ev.slot(super::fields::EVENT_CATEGORY),
-            "process",
-        )
-            && (ev
-                .slot(super::fields::EVENT_CATEGORY)
-                .iter()
-                .any(|v| {
-                    ::rule_runtime::compiled::compare(
-                        ::rule_runtime::compiled::CmpKind::Plain,
-                        ::rule_runtime::compiled::CmpOp::Eq,
-                        v,
-                        &::rule_runtime::value::Value::Str(
-                            ::std::borrow::Cow::Borrowed("process"),
-                        ),
-                    ) == ::std::option::Option::Some(true)
-                })
-                && ::rule_runtime::compiled::any_text(
-                    ev.slot(super::fields::EVENT_DATASET),
-                    |t| ::rule_runtime::fold::eq_folded(t, "windows.sysmon_operational"),
-                )
-                && ev
-                    .slot(super::fields::EVENT_CODE)
-                    .iter()
-                    .any(|v| {
-                        ::rule_runtime::compiled::compare(
-                            ::rule_runtime::compiled::CmpKind::Plain,
-                            ::rule_runtime::compiled::CmpOp::Eq,
-                            v,
-                            &::rule_runtime::value::Value::Str(
-                                ::std::borrow::Cow::Borrowed("7"),
-                            ),
-                        ) == ::std::option::Option::Some(true)
-                    })
-                && (::rule_runtime::compiled::any_text(
-                    ev.slot(super::fields::FILE_PE_ORIGINAL_FILE_NAME),
-                    |t| ::rule_runtime::fold::eq_folded(t, "comsvcs.dll"),
-                )
-                    || ::rule_runtime::compiled::any_text(
-                        ev.slot(super::fields::FILE_PE_IMPHASH),
-                        |t| ::rule_runtime::fold::eq_folded(
-                            t,
-                            "eadbccbb324829acb5f2bbe87e5549a8",
-                        ),
-                    ))
-                && !(::rule_runtime::compiled::any_text(
-                    ev.slot(super::fields::FILE_NAME),
-                    |t| ::rule_runtime::fold::eq_folded(t, "comsvcs.dll"),
-                )))
+    fn stage_1(a: &mut ::rule_runtime::ruleset::Ctx<'_>) -> bool {
+        a.atom(0)
+            && (a.atom(1) && a.atom(3) && a.atom(4) && (a.atom(5) || a.atom(6))
+                && !(a.atom(7)))
     }
-    #[allow(unused_variables)]
-    fn keys_1<J>(
-        ev: &::rule_runtime::compiled::Projected<J>,
-    ) -> ::std::vec::Vec<::rule_runtime::rules::Key> {
+    fn keys_1(
+        ev: ::rule_runtime::fields::EventView<'_>,
+    ) -> ::std::vec::Vec<::rule_runtime::state::Key> {
         ::rule_runtime::key::key_tuples(
             &[
                 (
-                    ::rule_runtime::compiled::key_parts(
-                        ev.slot(super::fields::PROCESS_ENTITY_ID),
+                    ::rule_runtime::ruleset::key_parts(
+                        ev.slot(super::fields::PROCESS_ENTITY_ID).iter(),
                         false,
                     ),
                     false,

@@ -5,15 +5,19 @@
 
 use crate::ir::*;
 use crate::schema::FieldType;
-use rule_runtime::alert::{RuleInfo, RuleMatcher};
-use rule_runtime::compiled::{key_parts, CmpKind, MatcherOptions};
-use rule_runtime::event::Event;
+use rule_runtime::alert::RuleInfo;
+use rule_runtime::cmp::CmpKind;
+use rule_runtime::engine::{EventTime, Pipe, RuleEntry};
+use rule_runtime::event::{Event, LineEvent};
 use rule_runtime::functions as f;
 use rule_runtime::key::{key_tuples, KeyPart};
+use rule_runtime::options::MatcherOptions;
 use rule_runtime::pattern::{InSet, RegexMatcher, Wildcard};
-use rule_runtime::rules::{EventRule, RuleLogic, SampleRule, SequenceRule, StageHits};
+use rule_runtime::ruleset::{key_parts, Shape};
 use rule_runtime::sample::SampleMode;
-use rule_runtime::sequence::{SequenceSpec, StageKind};
+use rule_runtime::state::{new_state, RuleState, SetHits, StageHits};
+use rule_runtime::stream::{Backend, LineError};
+use rule_runtime::time::TimeFields;
 use rule_runtime::value::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -32,11 +36,11 @@ pub struct InterpreterOptions {
     pub max_sequence_keys: Option<usize>,
 }
 
-pub use rule_runtime::compiled::DEFAULT_MAX_SEQUENCE_KEYS;
+pub use rule_runtime::options::DEFAULT_MAX_SEQUENCE_KEYS;
 
 impl InterpreterOptions {
     /// The run-time options shared with compiled matchers (sanitised there).
-    fn matcher_options(&self) -> MatcherOptions {
+    pub fn matcher_options(&self) -> MatcherOptions {
         MatcherOptions {
             sample_mode: self.sample_mode,
             max_sequence_keys: self.max_sequence_keys,
@@ -54,59 +58,167 @@ impl Default for InterpreterOptions {
     }
 }
 
-/// A matcher for one rule.
-pub fn matcher<E: Event + Clone + 'static>(
-    rule: &RuleIr,
+/// One interpreted rule: its logic, its shape, what its alerts say, its pipes.
+pub struct InterpretedRule {
+    logic: Logic,
+    shape: Shape,
     info: Arc<RuleInfo>,
-    options: &InterpreterOptions,
-) -> Result<Box<dyn RuleMatcher<E>>, String> {
-    let ctx = Ctx::new(rule, options)?;
-    Ok(match &rule.query {
-        QueryIr::Event(filter) => {
-            let logic = Logic {
-                stages: vec![CStage {
+    pipes: Vec<Pipe>,
+}
+
+impl InterpretedRule {
+    /// Compiles `rule` for interpretation (patterns, sets and regexes built once).
+    pub fn new(
+        rule: &RuleIr,
+        info: Arc<RuleInfo>,
+        options: &InterpreterOptions,
+    ) -> Result<Self, String> {
+        let ctx = Ctx::new(rule, options)?;
+        let (stages, until, shape) = match &rule.query {
+            QueryIr::Event(filter) => (
+                vec![CStage {
                     filter: ctx.filter(filter)?,
                     keys: Vec::new(),
                 }],
-                until: None,
-                ctx,
-            };
-            Box::new(EventRule::new(info, logic))
+                None,
+                Shape::Event,
+            ),
+            QueryIr::Sequence(s) => (
+                ctx.stages(&s.stages)?,
+                s.until.as_ref().map(|u| ctx.stage(u)).transpose()?,
+                Shape::Sequence {
+                    stages: s.stages.iter().map(|st| st.kind).collect::<Vec<_>>().into(),
+                    maxspan_ms: s.maxspan_ms,
+                },
+            ),
+            QueryIr::Sample(s) => (
+                ctx.stages(&s.stages)?,
+                None,
+                Shape::Sample {
+                    filters: s.stages.len(),
+                },
+            ),
+        };
+        Ok(InterpretedRule {
+            logic: Logic { ctx, stages, until },
+            shape,
+            info,
+            pipes: rule.pipes.clone(),
+        })
+    }
+
+    /// The stages of this rule `event` matches, with their keys.
+    pub fn evaluate<E: Event>(&self, event: &E, hits: &mut StageHits) {
+        self.logic.evaluate(event, hits)
+    }
+
+    /// What its alerts say about it.
+    pub fn info(&self) -> &Arc<RuleInfo> {
+        &self.info
+    }
+
+    /// A fresh state for the rule.
+    pub fn state<E: Clone + 'static>(
+        &self,
+        options: &InterpreterOptions,
+    ) -> Result<Box<dyn RuleState<E>>, String> {
+        new_state(self.info.clone(), &self.shape, &options.matcher_options())
+    }
+}
+
+/// A set of interpreted rules, evaluated rule by rule.
+pub struct InterpretedRules {
+    rules: Vec<InterpretedRule>,
+    options: InterpreterOptions,
+}
+
+impl InterpretedRules {
+    pub fn new(rules: Vec<InterpretedRule>, options: InterpreterOptions) -> Self {
+        InterpretedRules { rules, options }
+    }
+
+    /// The rules, in order.
+    pub fn rules(&self) -> &[InterpretedRule] {
+        &self.rules
+    }
+
+    /// Every rule's stage hits on `event`, in rule order (`hits` is cleared first).
+    pub fn evaluate<E: Event>(&self, event: &E, hits: &mut SetHits) {
+        hits.clear();
+        for (i, rule) in self.rules.iter().enumerate() {
+            let h = hits.begin(i);
+            rule.evaluate(event, h);
+            hits.end();
         }
-        QueryIr::Sequence(s) => {
-            let logic = Logic {
-                stages: ctx.stages(&s.stages)?,
-                until: s.until.as_ref().map(|u| ctx.stage(u)).transpose()?,
-                ctx,
-            };
-            let spec = SequenceSpec {
-                stages: s
-                    .stages
-                    .iter()
-                    .map(|st| {
-                        if st.missing {
-                            StageKind::Missing
-                        } else {
-                            StageKind::Positive
-                        }
-                    })
-                    .collect(),
-                maxspan_ms: s.maxspan_ms,
-                max_keys: options.matcher_options().max_keys(),
-            };
-            Box::new(SequenceRule::new(info, logic, spec).map_err(|e| e.to_string())?)
+    }
+
+    /// Every rule's state with its pipes, for the engine.
+    pub fn states<E: Clone + 'static>(&self) -> Result<Vec<RuleEntry<E>>, String> {
+        self.rules
+            .iter()
+            .map(|r| Ok((r.state(&self.options)?, r.pipes.clone())))
+            .collect()
+    }
+}
+
+/// The interpreter as a stream back end: each line parsed with `serde_json`, every rule
+/// evaluated on it. Events are kept as [`LineEvent`]s (written verbatim in alerts, like
+/// the compiled back end's).
+pub struct InterpreterBackend {
+    rules: InterpretedRules,
+    time: TimeFields,
+    last: Option<Arc<LineEvent>>,
+}
+
+impl InterpreterBackend {
+    pub fn new(rules: InterpretedRules, time: TimeFields) -> Self {
+        InterpreterBackend {
+            rules,
+            time,
+            last: None,
         }
-        QueryIr::Sample(s) => {
-            let logic = Logic {
-                stages: ctx.stages(&s.stages)?,
-                until: None,
-                ctx,
-            };
-            let config = options.matcher_options().sample_config();
-            let n = logic.stages.len();
-            Box::new(SampleRule::new(info, logic, n, config).map_err(|e| e.to_string())?)
+    }
+
+    /// The rules.
+    pub fn rules(&self) -> &InterpretedRules {
+        &self.rules
+    }
+}
+
+impl Backend for InterpreterBackend {
+    type Event = Arc<LineEvent>;
+
+    fn evaluate(&mut self, line: &str, hits: &mut SetHits) -> Result<EventTime, LineError> {
+        let event = LineEvent::parse(line).map_err(|e| match e {
+            rule_runtime::event::EventError::NotAnObject { found } => LineError::NotAnObject(found),
+            rule_runtime::event::EventError::Syntax { message, .. } => {
+                if message.contains("recursion limit") {
+                    LineError::TooDeep(rule_runtime::json::MAX_DEPTH)
+                } else {
+                    LineError::NotJson(message)
+                }
+            }
+        })?;
+        self.rules.evaluate(&event, hits);
+        let time = self
+            .time
+            .timestamp(&event)
+            .map(|ts| (ts, self.time.tiebreaker(&event)));
+        self.last = Some(Arc::new(event));
+        Ok(time)
+    }
+
+    fn event(&mut self, line: &str) -> Arc<LineEvent> {
+        match self.last.take() {
+            Some(e) => e,
+            // Not reached: the engine asks for the event just evaluated.
+            None => Arc::new(LineEvent::parse(line).unwrap_or_else(|_| {
+                LineEvent::from_json_event(rule_runtime::event::JsonEvent::from_map(
+                    Default::default(),
+                ))
+            })),
         }
-    })
+    }
 }
 
 /// A rule's compiled stages, evaluated by [`Row`].
@@ -116,15 +228,13 @@ struct Logic {
     until: Option<CStage>,
 }
 
-impl<E: Event> RuleLogic<E> for Logic {
-    fn evaluate(&self, event: &E, hits: &mut StageHits) {
+impl Logic {
+    fn evaluate<E: Event>(&self, event: &E, hits: &mut StageHits) {
         let mut row = Row::new(event, &self.ctx);
         for (i, st) in self.stages.iter().enumerate() {
             if row.filter(&st.filter) {
                 let keys = row.keys(&st.keys);
-                if !keys.is_empty() {
-                    hits.stages.push((i, keys));
-                }
+                hits.push(i, keys);
             }
         }
         if let Some(u) = &self.until {
@@ -159,7 +269,7 @@ enum CCond {
     And(Vec<CCond>),
     Or(Vec<CCond>),
     Compare {
-        op: CmpIr,
+        op: CmpOp,
         lhs: CVal,
         rhs: CVal,
         kind: CmpKind,
@@ -455,7 +565,7 @@ impl<'e, E: Event> Row<'e, E> {
                     self.ctx.types.get(k.field as usize).copied().flatten(),
                     Some(FieldType::Date | FieldType::DateNanos)
                 );
-                let parts = key_parts(&self.field(k.field), date);
+                let parts = key_parts(self.field(k.field).into_iter(), date);
                 (parts, k.optional)
             })
             .collect();
@@ -508,20 +618,8 @@ fn call<'e>(function: crate::functions::Function, insensitive: bool, a: &[Value<
 }
 
 /// `l op r` with the comparison kind (the runtime's, shared with generated code).
-fn compare(kind: CmpKind, op: CmpIr, l: &Value<'_>, r: &Value<'_>) -> Option<bool> {
-    rule_runtime::compiled::compare(kind, cmp_op(op), l, r)
-}
-
-/// The runtime's operator for the IR's.
-pub fn cmp_op(op: CmpIr) -> rule_runtime::compiled::CmpOp {
-    use rule_runtime::compiled::CmpOp as C;
-    match op {
-        CmpIr::Eq => C::Eq,
-        CmpIr::Lt => C::Lt,
-        CmpIr::Le => C::Le,
-        CmpIr::Gt => C::Gt,
-        CmpIr::Ge => C::Ge,
-    }
+fn compare(kind: CmpKind, op: CmpOp, l: &Value<'_>, r: &Value<'_>) -> Option<bool> {
+    rule_runtime::cmp::compare(kind, op, l, r)
 }
 
 /// The alert metadata of a loaded rule.
@@ -555,19 +653,18 @@ pub fn rule_info(meta: &crate::source::RuleMeta) -> RuleInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rule_runtime::alert::Timing;
     use rule_runtime::event::JsonEvent;
 
     /// Does `query` (an event query) match `event` (JSON)?
     fn matches(query: &str, event: &str) -> bool {
         let q = crate::parse_query(query).unwrap_or_else(|e| panic!("{query}: {e:?}"));
         let ir = lower_query("t", "t", "t", DEFAULT_CATEGORY_FIELD, &q).unwrap();
-        let mut m =
-            matcher::<JsonEvent>(&ir, Arc::default(), &InterpreterOptions::default()).unwrap();
+        let rule =
+            InterpretedRule::new(&ir, Arc::default(), &InterpreterOptions::default()).unwrap();
         let e = JsonEvent::parse(event).unwrap();
-        let mut out = Vec::new();
-        m.on_event(&e, Timing::Untimed, &mut out);
-        !out.is_empty()
+        let mut hits = StageHits::default();
+        rule.evaluate(&e, &mut hits);
+        !hits.stages.is_empty()
     }
 
     // eql-semantics.md J.1, one test per bullet, with its examples.

@@ -22,6 +22,9 @@ use crate::ast::{self, ArithOp, CategoryKind, ExprKind, PatternOp, QueryBody};
 use crate::functions::{self, Function};
 use crate::lucene_regex;
 use crate::source::LoadedRule;
+pub use rule_runtime::cmp::CmpOp;
+pub use rule_runtime::engine::Pipe;
+pub use rule_runtime::sequence::StageKind;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -41,7 +44,7 @@ pub struct RuleIr {
     /// `event_category_override`).
     pub category_field: FieldId,
     pub query: QueryIr,
-    pub pipes: Vec<PipeIr>,
+    pub pipes: Vec<Pipe>,
     /// Every field path the rule reads, sorted; [`FieldId`] indexes this.
     pub fields: Vec<String>,
 }
@@ -61,12 +64,6 @@ impl RuleIr {
             QueryIr::Sample(s) => s.stages.iter().map(|st| &st.filter).collect(),
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum PipeIr {
-    Head(u64),
-    Tail(u64),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -96,8 +93,8 @@ pub struct StageIr {
     pub filter: FilterIr,
     /// Top-level keys first, then the stage's own.
     pub keys: Vec<KeyIr>,
-    /// A missing-event clause `![…]`.
-    pub missing: bool,
+    /// A positive clause `[…]` or a missing-event clause `![…]`.
+    pub kind: StageKind,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -123,34 +120,12 @@ pub enum Cond {
     Leaf(Leaf),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum CmpIr {
-    Eq,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-}
-
-impl CmpIr {
-    /// The operator with its operands swapped (`a < b` is `b > a`).
-    pub fn flipped(self) -> CmpIr {
-        match self {
-            CmpIr::Eq => CmpIr::Eq,
-            CmpIr::Lt => CmpIr::Gt,
-            CmpIr::Le => CmpIr::Ge,
-            CmpIr::Gt => CmpIr::Lt,
-            CmpIr::Ge => CmpIr::Le,
-        }
-    }
-}
-
 /// A predicate, true iff some assignment of field values satisfies it. In a
 /// `Compare`, a literal is never on the left when the right side is not one.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Leaf {
     Compare {
-        op: CmpIr,
+        op: CmpOp,
         lhs: ValueIr,
         rhs: ValueIr,
         /// Both sides are optional fields (`?x == ?y`): Elasticsearch folds unmapped
@@ -280,8 +255,8 @@ pub fn lower_query(
         .pipes
         .iter()
         .map(|p| match p.kind {
-            ast::PipeKind::Head => PipeIr::Head(p.count),
-            ast::PipeKind::Tail => PipeIr::Tail(p.count),
+            ast::PipeKind::Head => Pipe::Head(p.count),
+            ast::PipeKind::Tail => Pipe::Tail(p.count),
         })
         .collect();
     // Renumber fields in sorted order so ids are stable whatever the query order.
@@ -341,7 +316,11 @@ impl Lowerer {
                     optional: k.optional,
                 })
                 .collect(),
-            missing: st.missing,
+            kind: if st.missing {
+                StageKind::Missing
+            } else {
+                StageKind::Positive
+            },
         })
     }
 
@@ -374,15 +353,15 @@ impl Lowerer {
                     });
                 }
                 let (op, negate) = match op {
-                    C::Eq => (CmpIr::Eq, false),
-                    C::Ne => (CmpIr::Eq, true),
-                    C::Lt => (CmpIr::Lt, false),
-                    C::Le => (CmpIr::Le, false),
-                    C::Gt => (CmpIr::Gt, false),
-                    C::Ge => (CmpIr::Ge, false),
+                    C::Eq => (CmpOp::Eq, false),
+                    C::Ne => (CmpOp::Eq, true),
+                    C::Lt => (CmpOp::Lt, false),
+                    C::Le => (CmpOp::Le, false),
+                    C::Gt => (CmpOp::Gt, false),
+                    C::Ge => (CmpOp::Ge, false),
                 };
                 let optional = |x: &ast::Expr| matches!(&x.kind, ExprKind::Field(f) if f.optional);
-                let nulls_equal = op == CmpIr::Eq && optional(lhs) && optional(rhs);
+                let nulls_equal = op == CmpOp::Eq && optional(lhs) && optional(rhs);
                 let (lhs, rhs) = (self.value(lhs)?, self.value(rhs)?);
                 // The non-literal side goes left (`-1 < exit_code` is `exit_code > -1`):
                 // J.7's coercions treat the left side as the field.
@@ -638,7 +617,7 @@ mod tests {
             panic!()
         };
         assert!(
-            matches!(&items[0], Cond::Not(x) if matches!(**x, Cond::Leaf(Leaf::Compare { op: CmpIr::Eq, .. })))
+            matches!(&items[0], Cond::Not(x) if matches!(**x, Cond::Leaf(Leaf::Compare { op: CmpOp::Eq, .. })))
         );
         assert!(matches!(&items[1], Cond::Not(x) if matches!(**x, Cond::Leaf(Leaf::IsNull(_)))));
         let Cond::Not(x) = &items[2] else { panic!() };

@@ -26,6 +26,7 @@ pub mod interpreter;
 pub mod ir;
 pub mod lucene_regex;
 pub mod parser;
+pub mod plan;
 pub mod printer;
 pub mod ruleset;
 pub mod schema;

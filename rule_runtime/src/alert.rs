@@ -1,5 +1,5 @@
-//! Alerts (the output contract of DESIGN.md, "Alerts") and the interface every rule
-//! matcher implements, whether generated code or the reference interpreter.
+//! Alerts (the output contract of DESIGN.md, "Alerts"), what they say about their rule,
+//! and where an event stands in time when a rule sees it.
 
 use crate::time::Ordinal;
 use crate::value::Value;
@@ -64,21 +64,4 @@ pub enum Timing<'a> {
     Late(&'a Ordinal),
     /// No usable timestamp: event queries and samples see it, sequences do not.
     Untimed,
-}
-
-/// A compiled rule. The engine calls these in event order; a matcher never reorders.
-pub trait RuleMatcher<E> {
-    fn info(&self) -> &Arc<RuleInfo>;
-    /// One event. Alerts it completes are pushed to `out` in completion order.
-    fn on_event(&mut self, event: &E, timing: Timing<'_>, out: &mut Vec<Alert<E>>);
-    /// No event with a timestamp below `ts_ms` will come: alerts waiting on a
-    /// missing-event window that has passed may be released.
-    fn advance_watermark(&mut self, ts_ms: i64, out: &mut Vec<Alert<E>>);
-    /// End of input: release everything that is still waiting (Elasticsearch's answer
-    /// over the same finite data).
-    fn flush(&mut self, out: &mut Vec<Alert<E>>);
-    /// Counters of what this matcher dropped (evicted keys, late events …), by name.
-    fn counters(&self) -> Vec<(&'static str, u64)> {
-        Vec::new()
-    }
 }

@@ -1,25 +1,38 @@
-//! The streaming engine: it puts events into Elasticsearch's order, hands them to every
-//! rule's matcher, applies each rule's `head`/`tail` pipes, and writes alerts as NDJSON
-//! (DESIGN.md, "Semantics" and "Alerts"; eql-semantics.md C.2, E, J.3).
+//! The streaming engine: it puts events into Elasticsearch's order, hands each rule the
+//! events that hit it, tells stateful rules when time has passed, applies each rule's
+//! `head`/`tail` pipes (DESIGN.md, "Semantics" and "Alerts"; eql-semantics.md C.2, E,
+//! J.3).
+//!
+//! # Evaluation and delivery
+//!
+//! Which stages of which rules an event hits does not depend on the order of events, so
+//! the caller evaluates each event as it arrives (the compiled rule set, or the
+//! interpreter) and pushes it with its [`SetHits`]. An event that hits nothing is kept
+//! only as its [`Ordinal`] (no copy of the event is made): it still moves time forward.
+//! When an event is released in order, each rule it hit gets it ([`RuleState::on_hits`]),
+//! in rule order; a stateful rule whose [`RuleState::next_deadline`] the event's
+//! timestamp has reached is told the new watermark first, in the same rule order. Rules
+//! that neither were hit nor hold anything due are not called at all.
 //!
 //! # Order and lateness
 //!
 //! Each pushed event gets an arrival number (its position in the input, counting every
-//! event) and, through [`EngineConfig::time`], an [`Ordinal`] `(timestamp, tiebreaker,
-//! arrival)`. Timed events wait in a **reorder window**: the engine keeps the largest
-//! timestamp seen, `max_ts`, and releases, in ordinal order, every buffered event whose
-//! timestamp is `<= max_ts - reorder_window_ms`. The matchers see released events as
-//! [`Timing::InOrder`], with strictly increasing ordinals.
+//! event) and an [`Ordinal`] `(timestamp, tiebreaker, arrival)` from the time the caller
+//! read ([`EngineConfig::time`] says which fields). Timed events wait in a **reorder
+//! window**: the engine keeps the largest timestamp seen, `max_ts`, and releases, in
+//! ordinal order, every buffered event whose timestamp is `<= max_ts -
+//! reorder_window_ms`. Rules see released events as [`Timing::InOrder`], with strictly
+//! increasing ordinals.
 //!
 //! The **watermark** is the timestamp of the last released event (or a larger value given
-//! to [`Engine::advance_watermark`]). Whenever it rises, every matcher's
-//! [`RuleMatcher::advance_watermark`] is called with it, once per release batch (not once
-//! per event: each event carries its own ordinal).
+//! to [`Engine::advance_watermark`]): no event below it will be matched in order. Each
+//! released event advances it to its own timestamp; a stateful rule learns of it when
+//! something of it is due.
 //!
 //! An event whose ordinal is below the last released one, or whose timestamp is below the
 //! watermark, came too late for the window: it is **late**, counted in
 //! [`EngineStats::late`], and delivered at once as [`Timing::Late`] (event queries still
-//! alert on it, sequences ignore it). Nothing is ever dropped silently.
+//! alert on it, sequences count and ignore it). Nothing is ever dropped silently.
 //!
 //! A window of 0 (the default) buffers nothing: events are released as they arrive, and
 //! an event that arrives after a later one is late. [`EngineConfig::UNBOUNDED_WINDOW`]
@@ -34,11 +47,10 @@
 //!
 //! # Alert order
 //!
-//! For each delivered event, the matchers run in rule order, and rule `i`'s alerts come
-//! before rule `i + 1`'s. After a release batch, the watermark's alerts follow, in rule
-//! order. At [`Engine::flush`]: the window is emptied (in order), the watermark advanced,
-//! then for each rule in order its matcher's flush alerts and then what its `tail` pipes
-//! held.
+//! For each released event, the rules it hit and the rules it made due run in rule
+//! order, and rule `i`'s alerts come before rule `i + 1`'s. At [`Engine::flush`]: the
+//! window is emptied (in order), then for each rule in order its state's flush alerts and
+//! then what its `tail` pipes held.
 //!
 //! # Pipes
 //!
@@ -48,25 +60,14 @@
 //! `tail N` can only be answered at end of input: it keeps the last `N` alerts that reach
 //! it (dropping older ones, [`EngineStats::tail_dropped`]) and passes them on at
 //! [`Engine::flush`]. **A rule with a `tail` pipe emits nothing before flush.**
-//!
-//! # Output
-//!
-//! [`write_alert_ndjson`] writes one alert as one line of JSON with the fields in the
-//! order of the DESIGN.md contract; [`alert_to_json`] builds the same object as a
-//! [`serde_json::Value`]. Events give their JSON through [`EventJson`].
 
-use std::borrow::Cow;
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, VecDeque};
-use std::io::{self, Write};
 use std::sync::Arc;
 
-use serde_json::{Map, Value as Json};
-
-use crate::alert::{Alert, RuleInfo, RuleMatcher, Timing};
-use crate::event::{Event, JsonEvent};
-use crate::time::{format_millis, Ordinal, TimeFields, Untimed};
-use crate::value::Value;
+use crate::alert::{Alert, RuleInfo, Timing};
+use crate::state::{Counters, RuleState, SetHits};
+use crate::time::{Ordinal, Tiebreaker, TimeFields, Untimed};
 
 /// How the engine reads time and how long it waits for out-of-order events.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -95,11 +96,16 @@ impl EngineConfig {
     }
 }
 
-/// Named counters, as [`RuleMatcher::counters`] returns them.
-pub type Counters = Vec<(&'static str, u64)>;
+/// A rule's state with the pipes of its query, as [`Engine::new`] takes them.
+pub type RuleEntry<E> = (Box<dyn RuleState<E>>, Vec<Pipe>);
+
+/// An event's time as the caller read it: its timestamp and tiebreaker, or why it has
+/// no usable timestamp.
+pub type EventTime = Result<(i64, Option<Tiebreaker>), Untimed>;
 
 /// One pipe of a rule's query (eql-semantics.md E).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum Pipe {
     /// `head N`: the first `N` alerts.
     Head(u64),
@@ -130,8 +136,14 @@ pub struct EngineStats {
     pub untimed_unparseable: u64,
     /// The most events the reorder window held at once (after a release).
     pub max_buffered: u64,
-    /// Times the watermark rose (each time, every matcher was told).
+    /// Times the watermark rose.
     pub watermarks: u64,
+    /// Events that hit at least one rule's stage (the others only moved time).
+    pub hit_events: u64,
+    /// Calls to a rule's state for an event that hit it.
+    pub rule_hits: u64,
+    /// Calls to a stateful rule because the watermark reached its next deadline.
+    pub deadline_calls: u64,
     /// Alerts the matchers produced, before pipes.
     pub matched: u64,
     /// Alerts emitted, after pipes.
@@ -144,7 +156,7 @@ pub struct EngineStats {
 
 impl EngineStats {
     /// The counters as `(name, value)` pairs, named as the fields, for reports.
-    pub fn as_pairs(&self) -> [(&'static str, u64); 13] {
+    pub fn as_pairs(&self) -> [(&'static str, u64); 16] {
         [
             ("events", self.events),
             ("released", self.released),
@@ -155,6 +167,9 @@ impl EngineStats {
             ("untimed_unparseable", self.untimed_unparseable),
             ("max_buffered", self.max_buffered),
             ("watermarks", self.watermarks),
+            ("hit_events", self.hit_events),
+            ("rule_hits", self.rule_hits),
+            ("deadline_calls", self.deadline_calls),
             ("matched", self.matched),
             ("alerts", self.alerts),
             ("head_suppressed", self.head_suppressed),
@@ -166,7 +181,9 @@ impl EngineStats {
 /// An event waiting in the reorder window, ordered by its ordinal alone.
 struct Buffered<E> {
     ordinal: Ordinal,
-    event: E,
+    /// The event and what it hit; `None` for an event that hit no rule (it still moves
+    /// time forward when released).
+    payload: Option<Box<(E, SetHits)>>,
 }
 
 impl<E> PartialEq for Buffered<E> {
@@ -273,17 +290,22 @@ impl<E> Pipeline<E> {
     }
 }
 
-/// One rule: its matcher and its pipes.
+/// One rule: its state and its pipes.
 struct Rule<E> {
-    matcher: Box<dyn RuleMatcher<E>>,
+    state: Box<dyn RuleState<E>>,
     pipeline: Pipeline<E>,
+    /// The deadline last read from the state (what `due` holds for this rule).
+    deadline: Option<i64>,
 }
 
 /// The streaming engine (see the [module documentation](self)): reorder window, delivery
-/// to every rule in order, pipes, statistics.
+/// to the rules an event hits, deadlines, pipes, statistics.
 pub struct Engine<E> {
     config: EngineConfig,
     rules: Vec<Rule<E>>,
+    /// `(deadline, rule)` of every stateful rule with something due; entries whose
+    /// deadline is no longer the rule's are skipped when they surface.
+    due: BinaryHeap<Reverse<(i64, usize)>>,
     window: BinaryHeap<Reverse<Buffered<E>>>,
     /// The next arrival number.
     arrival: u64,
@@ -291,12 +313,14 @@ pub struct Engine<E> {
     max_ts: Option<i64>,
     /// The ordinal of the last released event.
     last_released: Option<Ordinal>,
-    /// The watermark last announced to the matchers.
+    /// The watermark.
     watermark: Option<i64>,
     last_untimed: Option<Untimed>,
     stats: EngineStats,
-    /// Scratch space for one matcher call's alerts (before pipes).
+    /// Scratch space for one state call's alerts (before pipes).
     scratch: Vec<Alert<E>>,
+    /// Scratch space for the rules due at one event.
+    due_now: Vec<usize>,
 }
 
 impl<E> std::fmt::Debug for Engine<E> {
@@ -311,19 +335,22 @@ impl<E> std::fmt::Debug for Engine<E> {
     }
 }
 
-impl<E: Event> Engine<E> {
-    /// An engine over `matchers`, each with its pipes (applied in order), in rule order.
-    pub fn new(config: EngineConfig, matchers: Vec<(Box<dyn RuleMatcher<E>>, Vec<Pipe>)>) -> Self {
-        let rules = matchers
+impl<E> Engine<E> {
+    /// An engine over `rules` (each rule's state with its pipes, applied in order), in
+    /// rule order: rule `i` of the [`SetHits`] pushed is `rules[i]`.
+    pub fn new(config: EngineConfig, rules: Vec<RuleEntry<E>>) -> Self {
+        let rules = rules
             .into_iter()
-            .map(|(matcher, pipes)| Rule {
-                matcher,
+            .map(|(state, pipes)| Rule {
+                state,
                 pipeline: Pipeline::new(&pipes),
+                deadline: None,
             })
             .collect();
         Engine {
             config,
             rules,
+            due: BinaryHeap::new(),
             window: BinaryHeap::new(),
             arrival: 0,
             max_ts: None,
@@ -332,6 +359,7 @@ impl<E: Event> Engine<E> {
             last_untimed: None,
             stats: EngineStats::default(),
             scratch: Vec::new(),
+            due_now: Vec::new(),
         }
     }
 
@@ -340,9 +368,19 @@ impl<E: Event> Engine<E> {
         &self.config
     }
 
+    /// The number of rules.
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Whether the engine has no rule.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
     /// The rules, in order.
     pub fn rules(&self) -> impl Iterator<Item = &Arc<RuleInfo>> + '_ {
-        self.rules.iter().map(|r| r.matcher.info())
+        self.rules.iter().map(|r| r.state.info())
     }
 
     /// The statistics so far.
@@ -365,12 +403,12 @@ impl<E: Event> Engine<E> {
         self.window.len()
     }
 
-    /// Every matcher's [`RuleMatcher::counters`], summed by name (in order of first
+    /// Every rule's [`RuleState::counters`], summed by name (in order of first
     /// appearance, rule by rule).
     pub fn matcher_counters(&self) -> Counters {
         let mut sums: Counters = Vec::new();
         for rule in &self.rules {
-            for (name, value) in rule.matcher.counters() {
+            for (name, value) in rule.state.counters() {
                 match sums.iter_mut().find(|(n, _)| *n == name) {
                     Some((_, sum)) => *sum = sum.saturating_add(value),
                     None => sums.push((name, value)),
@@ -380,22 +418,37 @@ impl<E: Event> Engine<E> {
         sums
     }
 
-    /// Every matcher's [`RuleMatcher::counters`], rule by rule (rules with no counters
+    /// Every rule's [`RuleState::counters`], rule by rule (rules with no counters
     /// included, with an empty list).
     pub fn matcher_counters_by_rule(&self) -> Vec<(Arc<RuleInfo>, Counters)> {
         self.rules
             .iter()
-            .map(|r| (Arc::clone(r.matcher.info()), r.matcher.counters()))
+            .map(|r| (Arc::clone(r.state.info()), r.state.counters()))
             .collect()
     }
 
-    /// Takes one event; the alerts that are now final are appended to `out`.
-    pub fn push(&mut self, event: E, out: &mut Vec<Alert<E>>) {
+    /// Takes one event: its time as read by the caller, what it hit (the engine takes
+    /// the hits when there are any and leaves `hits` empty), and how to make the handle
+    /// that rules keep and alerts carry (called only when the event hit something). The
+    /// alerts that are now final are appended to `out`.
+    pub fn push(
+        &mut self,
+        time: EventTime,
+        hits: &mut SetHits,
+        event: impl FnOnce() -> E,
+        out: &mut Vec<Alert<E>>,
+    ) {
         self.stats.events = self.stats.events.saturating_add(1);
         let arrival = self.arrival;
         self.arrival = self.arrival.saturating_add(1);
-        let ordinal = match self.config.time.ordinal(&event, arrival) {
-            Ok(ordinal) => ordinal,
+        let payload = if hits.is_empty() {
+            None
+        } else {
+            self.stats.hit_events = self.stats.hit_events.saturating_add(1);
+            Some(Box::new((event(), std::mem::take(hits))))
+        };
+        let ordinal = match time {
+            Ok((ts, tiebreaker)) => Ordinal::new(ts, tiebreaker, arrival),
             Err(reason) => {
                 self.stats.untimed = self.stats.untimed.saturating_add(1);
                 match reason {
@@ -408,19 +461,25 @@ impl<E: Event> Engine<E> {
                     }
                 }
                 self.last_untimed = Some(reason);
-                self.deliver(&event, Timing::Untimed, out);
+                if let Some(p) = payload {
+                    let (event, hits) = *p;
+                    self.deliver_hits(&event, &hits, Timing::Untimed, out);
+                }
                 return;
             }
         };
         if let Some(behind) = self.lateness(&ordinal) {
             self.stats.late = self.stats.late.saturating_add(1);
             self.stats.max_late_ms = self.stats.max_late_ms.max(behind);
-            self.deliver(&event, Timing::Late(&ordinal), out);
+            if let Some(p) = payload {
+                let (event, hits) = *p;
+                self.deliver_hits(&event, &hits, Timing::Late(&ordinal), out);
+            }
             return;
         }
         let ts = ordinal.timestamp;
         self.max_ts = Some(self.max_ts.map_or(ts, |m| m.max(ts)));
-        self.window.push(Reverse(Buffered { ordinal, event }));
+        self.window.push(Reverse(Buffered { ordinal, payload }));
         if self.config.reorder_window_ms == EngineConfig::UNBOUNDED_WINDOW {
             let held = u64::try_from(self.window.len()).unwrap_or(u64::MAX);
             self.stats.max_buffered = self.stats.max_buffered.max(held);
@@ -431,36 +490,46 @@ impl<E: Event> Engine<E> {
         self.release(|t| i128::from(t) <= threshold, out);
     }
 
-    /// Takes events in order, as [`Engine::push`] does for each.
-    pub fn push_batch(&mut self, events: impl IntoIterator<Item = E>, out: &mut Vec<Alert<E>>) {
-        for event in events {
-            self.push(event, out);
-        }
-    }
-
     /// Declares that no event with a timestamp below `ts_ms` will come (for example from
     /// a source that knows its lag). Buffered events below `ts_ms` are released, the
-    /// matchers are told, and any later event below `ts_ms` is late. A value at or below
-    /// the current watermark changes nothing.
+    /// rules with something due by then are told, and any later event below `ts_ms` is
+    /// late. A value at or below the current watermark changes nothing.
     pub fn advance_watermark(&mut self, ts_ms: i64, out: &mut Vec<Alert<E>>) {
         self.release(|t| t < ts_ms, out);
-        self.announce(ts_ms, out);
+        if self.watermark.is_some_and(|w| w >= ts_ms) {
+            return;
+        }
+        self.watermark = Some(ts_ms);
+        self.stats.watermarks = self.stats.watermarks.saturating_add(1);
+        self.collect_due(ts_ms);
+        let due = std::mem::take(&mut self.due_now);
+        for &r in &due {
+            self.tell_deadline(r, ts_ms, out);
+        }
+        self.due_now = due;
     }
 
-    /// End of input: releases every buffered event in order, advances the watermark to
-    /// the last one, then for each rule in order flushes its matcher and its `tail`
-    /// pipes. Pushing more events afterwards is allowed: matchers and pipes continue from
-    /// their state (a `head` stays exhausted), and a later flush emits again.
+    /// End of input: releases every buffered event in order, then for each rule in order
+    /// flushes its state and its `tail` pipes. Pushing more events afterwards is allowed:
+    /// states and pipes continue from where they are (a `head` stays exhausted), and a
+    /// later flush emits again.
     pub fn flush(&mut self, out: &mut Vec<Alert<E>>) {
         self.release(|_| true, out);
         let mut scratch = std::mem::take(&mut self.scratch);
         for rule in &mut self.rules {
             scratch.clear();
-            rule.matcher.flush(&mut scratch);
+            rule.state.flush(&mut scratch);
+            rule.deadline = rule.state.next_deadline();
             Self::route(rule, &mut scratch, &mut self.stats, out);
             rule.pipeline.finish(&mut self.stats, out);
         }
         self.scratch = scratch;
+        self.due.clear();
+        for (i, rule) in self.rules.iter().enumerate() {
+            if let Some(d) = rule.deadline {
+                self.due.push(Reverse((d, i)));
+            }
+        }
     }
 
     /// Whether an in-order ordinal is late, and if so by how many milliseconds.
@@ -480,58 +549,147 @@ impl<E: Event> Engine<E> {
         }
     }
 
-    /// Releases, in ordinal order, the buffered events whose timestamp satisfies
-    /// `ready`, then announces the last one's timestamp as the watermark.
+    /// Releases, in ordinal order, the buffered events whose timestamp satisfies `ready`.
     fn release(&mut self, ready: impl Fn(i64) -> bool, out: &mut Vec<Alert<E>>) {
-        let mut last_ts = None;
         while self
             .window
             .peek()
             .is_some_and(|Reverse(b)| ready(b.ordinal.timestamp))
         {
-            let Some(Reverse(Buffered { ordinal, event })) = self.window.pop() else {
+            let Some(Reverse(Buffered { ordinal, payload })) = self.window.pop() else {
                 break;
             };
             self.stats.released = self.stats.released.saturating_add(1);
-            self.deliver(&event, Timing::InOrder(&ordinal), out);
-            last_ts = Some(ordinal.timestamp);
+            let ts = ordinal.timestamp;
+            if self.watermark.is_none_or(|w| ts > w) {
+                self.watermark = Some(ts);
+                self.stats.watermarks = self.stats.watermarks.saturating_add(1);
+            }
+            self.collect_due(ts);
+            match payload {
+                Some(p) => {
+                    let (event, hits) = *p;
+                    self.deliver_in_order(&event, &hits, &ordinal, out);
+                }
+                None => {
+                    let due = std::mem::take(&mut self.due_now);
+                    for &r in &due {
+                        self.tell_deadline(r, ts, out);
+                    }
+                    self.due_now = due;
+                }
+            }
             self.last_released = Some(ordinal);
         }
         let held = u64::try_from(self.window.len()).unwrap_or(u64::MAX);
         self.stats.max_buffered = self.stats.max_buffered.max(held);
-        if let Some(ts) = last_ts {
-            self.announce(ts, out);
+    }
+
+    /// Fills `due_now` with the rules whose deadline `ts` has reached, in rule order.
+    fn collect_due(&mut self, ts: i64) {
+        self.due_now.clear();
+        while let Some(&Reverse((d, r))) = self.due.peek() {
+            if d > ts {
+                break;
+            }
+            self.due.pop();
+            if self.rules[r].deadline == Some(d) {
+                self.rules[r].deadline = None;
+                self.due_now.push(r);
+            }
+        }
+        self.due_now.sort_unstable();
+        self.due_now.dedup();
+    }
+
+    /// Tells rule `r` the watermark reached `ts`.
+    fn tell_deadline(&mut self, r: usize, ts: i64, out: &mut Vec<Alert<E>>) {
+        self.stats.deadline_calls = self.stats.deadline_calls.saturating_add(1);
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        let rule = &mut self.rules[r];
+        rule.state.advance_watermark(ts, &mut scratch);
+        Self::route(rule, &mut scratch, &mut self.stats, out);
+        self.scratch = scratch;
+        self.reschedule(r);
+    }
+
+    /// Reads rule `r`'s next deadline into the schedule.
+    fn reschedule(&mut self, r: usize) {
+        let d = self.rules[r].state.next_deadline();
+        if d != self.rules[r].deadline {
+            self.rules[r].deadline = d;
+            if let Some(d) = d {
+                self.due.push(Reverse((d, r)));
+            }
         }
     }
 
-    /// Raises the watermark to `ts` (if that raises it) and tells every matcher.
-    fn announce(&mut self, ts: i64, out: &mut Vec<Alert<E>>) {
-        if self.watermark.is_some_and(|w| w >= ts) {
+    /// A released event: the rules it hit and the rules due at its timestamp, merged in
+    /// rule order.
+    fn deliver_in_order(
+        &mut self,
+        event: &E,
+        hits: &SetHits,
+        ordinal: &Ordinal,
+        out: &mut Vec<Alert<E>>,
+    ) {
+        let due = std::mem::take(&mut self.due_now);
+        let mut d = due.iter().peekable();
+        for (r, h) in hits.iter() {
+            while let Some(&&dr) = d.peek() {
+                if dr >= r {
+                    break;
+                }
+                self.tell_deadline(dr, ordinal.timestamp, out);
+                d.next();
+            }
+            if d.peek().is_some_and(|&&dr| dr == r) {
+                // The hit advances the rule's watermark itself before matching.
+                d.next();
+            }
+            self.hit(r, h, event, Timing::InOrder(ordinal), out);
+        }
+        for &dr in d {
+            self.tell_deadline(dr, ordinal.timestamp, out);
+        }
+        self.due_now = due;
+    }
+
+    /// A late or untimed event: the rules it hit, in order.
+    fn deliver_hits(
+        &mut self,
+        event: &E,
+        hits: &SetHits,
+        timing: Timing<'_>,
+        out: &mut Vec<Alert<E>>,
+    ) {
+        for (r, h) in hits.iter() {
+            self.hit(r, h, event, timing, out);
+        }
+    }
+
+    fn hit(
+        &mut self,
+        r: usize,
+        h: &crate::state::StageHits,
+        event: &E,
+        timing: Timing<'_>,
+        out: &mut Vec<Alert<E>>,
+    ) {
+        let Some(rule) = self.rules.get_mut(r) else {
             return;
-        }
-        self.watermark = Some(ts);
-        self.stats.watermarks = self.stats.watermarks.saturating_add(1);
+        };
+        self.stats.rule_hits = self.stats.rule_hits.saturating_add(1);
         let mut scratch = std::mem::take(&mut self.scratch);
-        for rule in &mut self.rules {
-            scratch.clear();
-            rule.matcher.advance_watermark(ts, &mut scratch);
-            Self::route(rule, &mut scratch, &mut self.stats, out);
-        }
+        scratch.clear();
+        rule.state.on_hits(h, event, timing, &mut scratch);
+        Self::route(rule, &mut scratch, &mut self.stats, out);
         self.scratch = scratch;
+        self.reschedule(r);
     }
 
-    /// Hands one event to every matcher, in rule order.
-    fn deliver(&mut self, event: &E, timing: Timing<'_>, out: &mut Vec<Alert<E>>) {
-        let mut scratch = std::mem::take(&mut self.scratch);
-        for rule in &mut self.rules {
-            scratch.clear();
-            rule.matcher.on_event(event, timing, &mut scratch);
-            Self::route(rule, &mut scratch, &mut self.stats, out);
-        }
-        self.scratch = scratch;
-    }
-
-    /// Sends a matcher's alerts through its rule's pipes.
+    /// Sends a rule's alerts through its pipes.
     fn route(
         rule: &mut Rule<E>,
         alerts: &mut Vec<Alert<E>>,
@@ -544,205 +702,4 @@ impl<E: Event> Engine<E> {
             rule.pipeline.feed(alert, 0, stats, out);
         }
     }
-}
-
-/// An event that can give its original JSON for an alert's `events` list.
-pub trait EventJson {
-    /// The event as JSON (an object for [`JsonEvent`]).
-    fn to_json(&self) -> Cow<'_, Json>;
-}
-
-impl EventJson for JsonEvent {
-    fn to_json(&self) -> Cow<'_, Json> {
-        Cow::Borrowed(self.json())
-    }
-}
-
-impl EventJson for Json {
-    fn to_json(&self) -> Cow<'_, Json> {
-        Cow::Borrowed(self)
-    }
-}
-
-impl<T: EventJson + ?Sized> EventJson for &T {
-    fn to_json(&self) -> Cow<'_, Json> {
-        (**self).to_json()
-    }
-}
-
-impl<T: EventJson + ?Sized> EventJson for Arc<T> {
-    fn to_json(&self) -> Cow<'_, Json> {
-        (**self).to_json()
-    }
-}
-
-impl<T: EventJson + ?Sized> EventJson for Box<T> {
-    fn to_json(&self) -> Cow<'_, Json> {
-        (**self).to_json()
-    }
-}
-
-/// A join-key value as JSON (a float that JSON cannot hold, NaN or infinite, is `null`).
-fn value_json(value: &Value<'_>) -> Json {
-    match value {
-        Value::Null => Json::Null,
-        Value::Bool(b) => Json::Bool(*b),
-        Value::Int(i) => Json::from(*i),
-        Value::Float(f) => serde_json::Number::from_f64(*f).map_or(Json::Null, Json::Number),
-        Value::Str(s) => Json::String(s.to_string()),
-    }
-}
-
-fn rule_json(rule: &RuleInfo) -> Json {
-    let mut m = Map::new();
-    m.insert("id".into(), Json::from(rule.id.as_str()));
-    m.insert("name".into(), Json::from(rule.name.as_str()));
-    m.insert(
-        "version".into(),
-        rule.version.map_or(Json::Null, Json::from),
-    );
-    m.insert("severity".into(), Json::from(rule.severity.as_str()));
-    m.insert(
-        "risk_score".into(),
-        rule.risk_score.map_or(Json::Null, Json::from),
-    );
-    m.insert("building_block".into(), Json::Bool(rule.building_block));
-    m.insert("tags".into(), Json::from(rule.tags.clone()));
-    m.insert(
-        "threat".into(),
-        Json::Array(rule.threat.iter().map(threat_json).collect()),
-    );
-    Json::Object(m)
-}
-
-fn threat_json(threat: &crate::alert::ThreatInfo) -> Json {
-    let mut m = Map::new();
-    m.insert("tactic".into(), Json::from(threat.tactic.as_str()));
-    m.insert("techniques".into(), Json::from(threat.techniques.clone()));
-    Json::Object(m)
-}
-
-fn missing_json() -> Json {
-    let mut m = Map::new();
-    m.insert("missing".into(), Json::Bool(true));
-    Json::Object(m)
-}
-
-fn timestamp_json(ts: Option<i64>) -> Json {
-    ts.map_or(Json::Null, |t| Json::String(format_millis(t)))
-}
-
-/// The alert as the JSON object of the DESIGN.md contract: `rule` (`id`, `name`,
-/// `version`, `severity`, `risk_score`, `building_block`, `tags`, `threat` of `tactic` and
-/// `techniques`), `kind`, `timestamp` (ISO 8601, or `null` when untimed), `join_keys`,
-/// `events` (original events, `{"missing": true}` at a missing-event stage).
-///
-/// The key order of the returned object is `serde_json`'s (alphabetical unless its
-/// `preserve_order` feature is on); [`write_alert_ndjson`] writes the contract's order.
-pub fn alert_to_json<E: EventJson>(alert: &Alert<E>) -> Json {
-    let mut m = Map::new();
-    m.insert("rule".into(), rule_json(&alert.rule));
-    m.insert("kind".into(), Json::from(alert.kind.as_str()));
-    m.insert("timestamp".into(), timestamp_json(alert.timestamp));
-    m.insert(
-        "join_keys".into(),
-        Json::Array(alert.join_keys.iter().map(value_json).collect()),
-    );
-    m.insert(
-        "events".into(),
-        Json::Array(
-            alert
-                .events
-                .iter()
-                .map(|e| {
-                    e.as_ref()
-                        .map_or_else(missing_json, |e| e.to_json().into_owned())
-                })
-                .collect(),
-        ),
-    );
-    Json::Object(m)
-}
-
-/// Writes `"key":` then `value` as JSON.
-fn field(buf: &mut Vec<u8>, key: &str, value: &Json) -> io::Result<()> {
-    serde_json::to_writer(&mut *buf, key)?;
-    buf.push(b':');
-    serde_json::to_writer(&mut *buf, value)?;
-    Ok(())
-}
-
-/// The alert as one line of NDJSON (with the trailing newline), keys in the order of the
-/// DESIGN.md contract: `rule` (`id`, `name`, `version`, `severity`, `risk_score`,
-/// `building_block`, `tags`, `threat` [`tactic`, `techniques`]), `kind`, `timestamp`,
-/// `join_keys`, `events`. Each event is written as its [`EventJson`] (so its own keys
-/// keep `serde_json`'s order).
-pub fn alert_to_ndjson<E: EventJson>(alert: &Alert<E>) -> io::Result<Vec<u8>> {
-    let mut buf = Vec::with_capacity(512);
-    let rule = &alert.rule;
-    buf.extend_from_slice(b"{\"rule\":{");
-    field(&mut buf, "id", &Json::from(rule.id.as_str()))?;
-    buf.push(b',');
-    field(&mut buf, "name", &Json::from(rule.name.as_str()))?;
-    buf.push(b',');
-    field(
-        &mut buf,
-        "version",
-        &rule.version.map_or(Json::Null, Json::from),
-    )?;
-    buf.push(b',');
-    field(&mut buf, "severity", &Json::from(rule.severity.as_str()))?;
-    buf.push(b',');
-    field(
-        &mut buf,
-        "risk_score",
-        &rule.risk_score.map_or(Json::Null, Json::from),
-    )?;
-    buf.push(b',');
-    field(&mut buf, "building_block", &Json::Bool(rule.building_block))?;
-    buf.push(b',');
-    field(&mut buf, "tags", &Json::from(rule.tags.clone()))?;
-    buf.extend_from_slice(b",\"threat\":[");
-    for (i, threat) in rule.threat.iter().enumerate() {
-        if i > 0 {
-            buf.push(b',');
-        }
-        buf.push(b'{');
-        field(&mut buf, "tactic", &Json::from(threat.tactic.as_str()))?;
-        buf.push(b',');
-        field(
-            &mut buf,
-            "techniques",
-            &Json::from(threat.techniques.clone()),
-        )?;
-        buf.push(b'}');
-    }
-    buf.extend_from_slice(b"]},");
-    field(&mut buf, "kind", &Json::from(alert.kind.as_str()))?;
-    buf.push(b',');
-    field(&mut buf, "timestamp", &timestamp_json(alert.timestamp))?;
-    buf.extend_from_slice(b",\"join_keys\":[");
-    for (i, key) in alert.join_keys.iter().enumerate() {
-        if i > 0 {
-            buf.push(b',');
-        }
-        serde_json::to_writer(&mut buf, &value_json(key))?;
-    }
-    buf.extend_from_slice(b"],\"events\":[");
-    for (i, event) in alert.events.iter().enumerate() {
-        if i > 0 {
-            buf.push(b',');
-        }
-        match event {
-            Some(event) => serde_json::to_writer(&mut buf, event.to_json().as_ref())?,
-            None => buf.extend_from_slice(b"{\"missing\":true}"),
-        }
-    }
-    buf.extend_from_slice(b"]}\n");
-    Ok(buf)
-}
-
-/// Writes the alert as one line of NDJSON ([`alert_to_ndjson`]) in a single `write_all`.
-pub fn write_alert_ndjson<E: EventJson>(alert: &Alert<E>, out: &mut impl Write) -> io::Result<()> {
-    out.write_all(&alert_to_ndjson(alert)?)
 }

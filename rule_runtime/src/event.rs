@@ -323,6 +323,136 @@ impl fmt::Display for EventError {
 
 impl std::error::Error for EventError {}
 
+/// An event that can give its original JSON, for an alert's `events` list.
+pub trait EventJson {
+    /// Appends the event as JSON text (an object) to `out`.
+    fn write_json(&self, out: &mut Vec<u8>);
+
+    /// The event as a JSON value (parsed back from [`EventJson::write_json`]).
+    fn to_json_value(&self) -> Json {
+        let mut buf = Vec::new();
+        self.write_json(&mut buf);
+        serde_json::from_slice(&buf).unwrap_or(Json::Null)
+    }
+}
+
+impl EventJson for JsonEvent {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        self.json.write_json(out)
+    }
+    fn to_json_value(&self) -> Json {
+        self.json.clone()
+    }
+}
+
+impl EventJson for Json {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        // Writing a `serde_json::Value` into a `Vec` cannot fail.
+        let _ = serde_json::to_writer(out, self);
+    }
+    fn to_json_value(&self) -> Json {
+        self.clone()
+    }
+}
+
+/// A line of NDJSON, written verbatim (the caller checked it is a JSON object).
+impl EventJson for str {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.as_bytes());
+    }
+}
+
+impl EventJson for String {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.as_bytes());
+    }
+}
+
+impl<T: EventJson + ?Sized> EventJson for &T {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        (**self).write_json(out)
+    }
+    fn to_json_value(&self) -> Json {
+        (**self).to_json_value()
+    }
+}
+
+impl<T: EventJson + ?Sized> EventJson for std::sync::Arc<T> {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        (**self).write_json(out)
+    }
+    fn to_json_value(&self) -> Json {
+        (**self).to_json_value()
+    }
+}
+
+impl<T: EventJson + ?Sized> EventJson for Box<T> {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        (**self).write_json(out)
+    }
+    fn to_json_value(&self) -> Json {
+        (**self).to_json_value()
+    }
+}
+
+/// An event read from a line of NDJSON: the parsed event (for the reference
+/// interpreter's field lookups) and the line itself (written verbatim in alerts, as the
+/// compiled path writes it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LineEvent {
+    line: Box<str>,
+    event: JsonEvent,
+}
+
+impl LineEvent {
+    /// Parses one line (surrounding JSON whitespace is not part of the event).
+    pub fn parse(line: &str) -> Result<LineEvent, EventError> {
+        let line = line.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'));
+        Ok(LineEvent {
+            event: JsonEvent::parse(line)?,
+            line: line.into(),
+        })
+    }
+
+    /// An event built in memory, with its JSON text as the line.
+    pub fn from_json_event(event: JsonEvent) -> LineEvent {
+        let mut buf = Vec::new();
+        event.write_json(&mut buf);
+        LineEvent {
+            line: String::from_utf8(buf).unwrap_or_default().into(),
+            event,
+        }
+    }
+
+    /// The line.
+    pub fn line(&self) -> &str {
+        &self.line
+    }
+
+    /// The parsed event.
+    pub fn event(&self) -> &JsonEvent {
+        &self.event
+    }
+}
+
+impl Event for LineEvent {
+    fn values<'a>(&'a self, path: &str, out: &mut Vec<Value<'a>>) {
+        self.event.values(path, out)
+    }
+    fn first_value(&self, path: &str) -> Option<Value<'_>> {
+        self.event.first_value(path)
+    }
+}
+
+impl EventJson for LineEvent {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.line.as_bytes());
+    }
+    fn to_json_value(&self) -> Json {
+        self.event.json().clone()
+    }
+}
+
 fn json_kind(json: &Json) -> &'static str {
     match json {
         Json::Null => "null",

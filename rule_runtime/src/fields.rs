@@ -124,14 +124,36 @@ impl FieldTable {
         table
     }
 
-    /// Adds `path` at the end of the table unless it is there already; returns its slot.
-    pub fn push(&mut self, path: &str) -> usize {
-        if let Some(&slot) = self.by_path.get(path) {
-            return slot as usize;
+    /// A table of `paths` in order where only the paths whose `wanted` flag is set are
+    /// walked by the JSON scanner (slot numbers stay those of `paths`; a generated rule
+    /// set keeps its slots whatever subset of its rules runs).
+    pub fn with_slots(paths: &[&str], wanted: &[bool]) -> FieldTable {
+        let mut table = FieldTable::default();
+        for (i, p) in paths.iter().enumerate() {
+            if wanted.get(i).copied().unwrap_or(false) {
+                table.push(p);
+            } else {
+                // Keep the slot (so later slots keep their numbers), not the trie path.
+                let slot = table.paths.len() as u32;
+                table.paths.push((*p).into());
+                table.by_path.entry((*p).into()).or_insert(slot);
+            }
         }
-        let slot = self.paths.len() as u32;
-        self.paths.push(path.into());
-        self.by_path.insert(path.into(), slot);
+        table
+    }
+
+    /// Adds `path` at the end of the table unless it is there already, and makes the
+    /// JSON scanner walk it; returns its slot.
+    pub fn push(&mut self, path: &str) -> usize {
+        let slot = match self.by_path.get(path) {
+            Some(&slot) => slot,
+            None => {
+                let slot = self.paths.len() as u32;
+                self.paths.push(path.into());
+                self.by_path.insert(path.into(), slot);
+                slot
+            }
+        };
         let mut node = 0u32;
         for segment in path.split('.') {
             node = match self.nodes[node as usize].children.get(segment) {
@@ -208,10 +230,16 @@ pub enum Scalar {
     Int(i64),
     Float(f64),
     /// `line[start..end]` of the [`EventView`]'s line (a JSON string without escapes).
-    LineStr { start: u32, end: u32 },
+    LineStr {
+        start: u32,
+        end: u32,
+    },
     /// `text[start..end]` of the [`Fields`]' own buffer (an unescaped JSON string, or a
     /// string added by [`Fields::push_str`]).
-    OwnStr { start: u32, end: u32 },
+    OwnStr {
+        start: u32,
+        end: u32,
+    },
 }
 
 /// A value being added, tagged with its slot and the order it came in.

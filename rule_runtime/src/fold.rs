@@ -85,6 +85,27 @@ pub fn fold(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// Folds `s` into `out` (cleared first), reusing its buffer: no allocation once `out`
+/// has grown. Returns the folded text, which is `s` itself when folding changes nothing.
+pub fn fold_into<'a>(s: &'a str, out: &'a mut String) -> &'a str {
+    let unchanged = if s.is_ascii() {
+        !s.bytes().any(|b| b.is_ascii_uppercase())
+    } else {
+        s.chars().all(|c| fold_char(c) == c)
+    };
+    if unchanged {
+        return s;
+    }
+    out.clear();
+    if s.is_ascii() {
+        out.push_str(s);
+        out.make_ascii_lowercase();
+    } else {
+        out.extend(s.chars().map(fold_char));
+    }
+    out
+}
+
 /// Whether `haystack`, once folded, equals `folded_needle` (which must already be the
 /// output of [`fold`]). Never allocates.
 pub fn eq_folded(haystack: &str, folded_needle: &str) -> bool {

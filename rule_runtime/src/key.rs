@@ -93,8 +93,9 @@ impl std::hash::Hash for KeyPart {
 }
 
 /// The key tuples of one event for one stage (C.3): the cartesian product of each key
-/// field's distinct non-null values; a key field without values contributes null if it
-/// is optional, and otherwise the event has no key (an empty result).
+/// field's distinct non-null values (each field's values in key order, so tuples come out
+/// sorted); a key field without values contributes null if it is optional, and otherwise
+/// the event has no key (an empty result).
 pub fn key_tuples(per_field: &[(Vec<KeyPart>, bool)]) -> Vec<Vec<KeyPart>> {
     let mut tuples: Vec<Vec<KeyPart>> = vec![Vec::with_capacity(per_field.len())];
     for (values, optional) in per_field {
@@ -104,6 +105,9 @@ pub fn key_tuples(per_field: &[(Vec<KeyPart>, bool)]) -> Vec<Vec<KeyPart>> {
                 distinct.push(v);
             }
         }
+        // Sorted, so the tuples (and the alerts of an event that joins under several
+        // keys) come out in key order, whatever order the event listed its values in.
+        distinct.sort();
         let null = KeyPart::Null;
         if distinct.is_empty() {
             if !optional {

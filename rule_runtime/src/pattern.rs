@@ -321,9 +321,13 @@ impl InSet {
                     .iter()
                     .any(|lit| other.eq_literal(lit) == Some(true))
                     || (!self.strings.is_empty()
-                        && other
-                            .to_text()
-                            .is_some_and(|t| self.strings.contains(t.as_ref())))
+                        && other.to_text().is_some_and(|t| {
+                            if self.insensitive {
+                                self.strings.contains(fold(&t).as_ref())
+                            } else {
+                                self.strings.contains(t.as_ref())
+                            }
+                        }))
             }
         }
     }

@@ -69,6 +69,7 @@ use index::KeyIndex;
 
 /// What a stage of an (already `runs`-expanded) sequence is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum StageKind {
     /// A `[ ... ]` clause: an event must match it.
     Positive,
@@ -525,6 +526,31 @@ where
             self.expire(ts_ms, maxspan);
             self.prune_logs(ts_ms, maxspan);
         }
+    }
+
+    /// The smallest watermark at which [`SequenceMatcher::advance_watermark`] would do
+    /// anything: decide a waiting candidate (its window `hi` passed), drop a partial
+    /// (`first + maxspan` passed) or forget a missing-stage event (older than
+    /// `watermark - maxspan`). `None` when nothing waits on time. Advancing to a smaller
+    /// watermark changes nothing a caller can observe (the partials it would keep cannot
+    /// be completed by an event below it either), so a caller may skip those calls.
+    pub fn next_deadline(&self) -> Option<i64> {
+        let after = |t: i64| t.saturating_add(1);
+        let mut next: Option<i64> = None;
+        let mut consider = |t: i64| next = Some(next.map_or(t, |n: i64| n.min(t)));
+        if let Some(Reverse((hi, _))) = self.deadlines.peek() {
+            consider(after(*hi));
+        }
+        if let Some(maxspan) = self.maxspan {
+            if let Some(e) = self.queue.front() {
+                consider(after(e.at));
+            }
+            if let Some((ts, _)) = self.log_queue.front() {
+                let t = i128::from(*ts) + i128::from(maxspan) + 1;
+                consider(i64::try_from(t).unwrap_or(i64::MAX));
+            }
+        }
+        next
     }
 
     /// Ends the input: decides every waiting candidate as Elasticsearch would over the

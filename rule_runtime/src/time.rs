@@ -724,20 +724,33 @@ impl TimeFields {
     pub fn timestamp<E: Event + ?Sized>(&self, event: &E) -> Result<i64, Untimed> {
         let mut values = Vec::new();
         event.values(&self.timestamp, &mut values);
+        self.timestamp_of(values.iter().map(Value::borrowed))
+    }
+
+    /// [`TimeFields::timestamp`] from the timestamp field's values (no allocation unless
+    /// the event is untimed).
+    pub fn timestamp_of<'v>(
+        &self,
+        values: impl Iterator<Item = Value<'v>>,
+    ) -> Result<i64, Untimed> {
         let mut best: Option<i64> = None;
-        let mut first_bad: Option<&Value<'_>> = None;
-        for v in &values {
-            match timestamp_from_value(v) {
+        let mut first_bad: Option<Value<'v>> = None;
+        for v in values {
+            match timestamp_from_value(&v) {
                 Some(ts) => best = Some(best.map_or(ts, |b| b.min(ts))),
                 None if matches!(v, Value::Null) => {}
-                None => first_bad = first_bad.or(Some(v)),
+                None => {
+                    if first_bad.is_none() {
+                        first_bad = Some(v);
+                    }
+                }
             }
         }
         match (best, first_bad) {
             (Some(ts), _) => Ok(ts),
             (None, Some(bad)) => Err(Untimed::Unparseable {
                 field: self.timestamp.clone(),
-                value: describe(bad),
+                value: describe(&bad),
             }),
             (None, None) => Err(Untimed::Missing {
                 field: self.timestamp.clone(),
@@ -752,7 +765,12 @@ impl TimeFields {
         let path = self.tiebreaker.as_deref()?;
         let mut values = Vec::new();
         event.values(path, &mut values);
-        values.iter().filter_map(Tiebreaker::from_value).min()
+        Self::tiebreaker_of(values.iter().map(Value::borrowed))
+    }
+
+    /// [`TimeFields::tiebreaker`] from the tiebreaker field's values.
+    pub fn tiebreaker_of<'v>(values: impl Iterator<Item = Value<'v>>) -> Option<Tiebreaker> {
+        values.filter_map(|v| Tiebreaker::from_value(&v)).min()
     }
 
     /// The event's [`Ordinal`], given its arrival number, or why it is untimed.

@@ -480,6 +480,13 @@ impl Literal {
         }
     }
 
+    /// A literal from its value and its address key as [`Literal::new`] computes it (for
+    /// generated code, which computes the key at build time and declares the literal in a
+    /// `static`).
+    pub const fn from_parts(value: Value<'static>, ip: Option<u128>) -> Literal {
+        Literal { value, ip }
+    }
+
     /// The literal value.
     pub fn value(&self) -> &Value<'static> {
         &self.value

@@ -177,29 +177,31 @@ mod compiled {{
 }}
 
 fn main() {{
-    use std::io::BufRead;
-    let options = rule_runtime::compiled::MatcherOptions::default();
-    let mut engine = rule_runtime::engine::Engine::new(
-        rule_runtime::engine::EngineConfig::with_window(1000),
-        compiled::matchers::<rule_runtime::event::JsonEvent>(&options),
-    );
-    let mut alerts = Vec::new();
-    let (mut events, mut bad, mut count) = (0u64, 0u64, 0u64);
-    for line in std::io::stdin().lock().lines() {{
-        let Ok(line) = line else {{ break }};
-        match rule_runtime::event::JsonEvent::parse(&line) {{
-            Ok(e) => {{
-                events += 1;
-                engine.push(compiled::project_json(e), &mut alerts);
-                count += alerts.drain(..).count() as u64;
-            }}
-            Err(_) => bad += 1,
+    let config = rule_runtime::engine::EngineConfig::with_window(1000);
+    let rules = compiled::rules(&config.time);
+    let n = rules.len();
+    let states = match rules.states(&rule_runtime::options::MatcherOptions::default()) {{
+        Ok(s) => s,
+        Err(e) => {{
+            eprintln!("{{e}}");
+            std::process::exit(1);
         }}
+    }};
+    let mut scanner = rule_runtime::stream::Scanner::new(
+        rule_runtime::stream::CompiledBackend::new(rules),
+        rule_runtime::engine::Engine::new(config, states),
+    );
+    let stdin = std::io::stdin();
+    let mut lines = rule_runtime::stream::LineReader::new(stdin.lock());
+    let mut count = 0u64;
+    while let Ok(Some(line)) = lines.next_line() {{
+        let _ = scanner.push(line);
+        count += scanner.drain_alerts().count() as u64;
     }}
-    engine.flush(&mut alerts);
-    count += alerts.drain(..).count() as u64;
-    let rules = compiled::RULES.len();
-    println!("{{rules}} rules, {{events}} events ({{bad}} bad), {{count}} alerts");
+    scanner.flush();
+    count += scanner.drain_alerts().count() as u64;
+    let stats = scanner.stats();
+    println!("{{n}} rules, {{}} events ({{}} bad), {{count}} alerts", stats.events, stats.rejected_total());
 }}
 "#,
         rules = rules.display().to_string()

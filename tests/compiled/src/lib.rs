@@ -7,22 +7,19 @@
 //! * `conformance_*`: Elasticsearch's EQL suite, one compiled rule set per data set;
 //!   [`Compiled`] runs it through `eqlc::conformance` (`tests/conformance.rs`).
 
-use eqlc::conformance::{Backend, Data, DataSet, SpecQuery};
+use eqlc::conformance::{line_events, Backend, Data, DataSet, QueryRunner, SpecQuery};
 use rule_compiler::ir::RuleIr;
-use rule_runtime::alert::RuleMatcher;
-use rule_runtime::compiled::{MatcherOptions, Projected, RuleSummary};
 use rule_runtime::engine::Pipe;
-use rule_runtime::event::JsonEvent;
+use rule_runtime::event::LineEvent;
+use rule_runtime::fields::Fields;
+use rule_runtime::json::JsonProjector;
+use rule_runtime::options::MatcherOptions;
+use rule_runtime::ruleset::{RuleSet, RuleSetSpec, Scratch};
 use rule_runtime::sample::SampleMode;
+use rule_runtime::state::{RuleState, SetHits};
 use std::sync::Arc;
 
 pub mod plant;
-
-/// What compiled matchers take: an event projected onto a rule set's field table.
-pub type Handle = Arc<Projected<Arc<JsonEvent>>>;
-
-/// A matcher with its pipes, as `Engine::new` takes them.
-pub type MatcherAndPipes = (Box<dyn RuleMatcher<Handle>>, Vec<Pipe>);
 
 /// A generated rule set in a module. The generated text is `TokenStream::to_string()`,
 /// unformatted, so a few lints fire on what the generator emits on purpose; they are
@@ -87,70 +84,84 @@ generated!(
 /// The random rules as the build script wrote them (`OUT_DIR/random_rules.json`).
 pub const RANDOM_RULES_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/random_rules.json"));
 
-/// One generated rule set: its rule table, projector and matchers.
-struct RuleSet {
-    rules: &'static [RuleSummary],
-    project: fn(Arc<JsonEvent>) -> Handle,
-    matchers: fn(&MatcherOptions) -> Vec<MatcherAndPipes>,
-}
-
-macro_rules! rule_set {
-    ($m:ident) => {
-        RuleSet {
-            rules: &$m::RULES,
-            project: $m::project_json::<Arc<JsonEvent>>,
-            matchers: $m::matchers::<Arc<JsonEvent>>,
-        }
-    };
-}
-
-fn rule_set(set: DataSet) -> RuleSet {
+fn rule_set(set: DataSet) -> &'static RuleSetSpec {
     match set {
-        DataSet::Endgame => rule_set!(conformance_endgame),
-        DataSet::EndgameNanos => rule_set!(conformance_endgame_nanos),
-        DataSet::Extra => rule_set!(conformance_extra),
-        DataSet::MissingEvents => rule_set!(conformance_missing_events),
-        DataSet::Sample => rule_set!(conformance_sample),
-        DataSet::SampleMulti => rule_set!(conformance_sample_multi),
+        DataSet::Endgame => &conformance_endgame::RULE_SET,
+        DataSet::EndgameNanos => &conformance_endgame_nanos::RULE_SET,
+        DataSet::Extra => &conformance_extra::RULE_SET,
+        DataSet::MissingEvents => &conformance_missing_events::RULE_SET,
+        DataSet::Sample => &conformance_sample::RULE_SET,
+        DataSet::SampleMulti => &conformance_sample_multi::RULE_SET,
     }
 }
 
-/// The compiled conformance matchers as an `eqlc::conformance` back end: a query's
-/// matcher is the generated rule whose file is `<spec file>#<name>` in its data set's
-/// rule set (the table is the generated `RULES`, in the order `matchers` returns them).
+/// The compiled conformance rule sets as an `eqlc::conformance` back end: a query is the
+/// generated rule whose file is `<spec file>#<name>` in its data set's rule set, run as
+/// a rule set of that one rule; events are read from their JSON text by the one-pass
+/// projector, as `eqlc scan` reads them.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Compiled;
 
-impl Backend for Compiled {
-    type Event = Handle;
+struct CompiledQuery {
+    set: RuleSet,
+    projector: JsonProjector,
+    fields: Fields,
+    scratch: Scratch,
+    options: MatcherOptions,
+}
 
-    fn events(&self, data: &Data) -> Vec<Handle> {
-        let project = rule_set(data.set).project;
-        data.events.iter().map(|e| project(Arc::clone(e))).collect()
+impl QueryRunner<Arc<LineEvent>> for CompiledQuery {
+    fn evaluate(&mut self, event: &Arc<LineEvent>, hits: &mut SetHits) {
+        hits.clear();
+        if self
+            .projector
+            .project(event.line(), self.set.table(), &mut self.fields)
+            .is_ok()
+        {
+            let view = self.fields.view(event.line());
+            self.set.evaluate(view, &mut self.scratch, hits);
+        }
     }
 
-    fn matcher(
+    fn state(&self) -> Result<(Box<dyn RuleState<Arc<LineEvent>>>, Vec<Pipe>), String> {
+        self.set
+            .states(&self.options)?
+            .pop()
+            .ok_or_else(|| "no rule".to_string())
+    }
+}
+
+impl Backend for Compiled {
+    type Event = Arc<LineEvent>;
+
+    fn events(&self, data: &Data) -> Vec<Arc<LineEvent>> {
+        line_events(data)
+    }
+
+    fn runner(
         &self,
         spec: &SpecQuery,
         _rule: &RuleIr,
         data: &Data,
         sample_mode: SampleMode,
-    ) -> Result<MatcherAndPipes, String> {
-        let set = rule_set(data.set);
+    ) -> Result<Box<dyn QueryRunner<Arc<LineEvent>>>, String> {
         let file = format!("{}#{}", spec.file, spec.name);
-        let i = set
-            .rules
-            .iter()
-            .position(|r| r.file == file)
-            .ok_or_else(|| {
-                format!("`{file}` was not generated (it did not compile at build time)")
-            })?;
-        let options = MatcherOptions {
-            sample_mode,
-            max_sequence_keys: None,
-        };
-        // `matchers` builds the whole set; the others are dropped unused (cheap: the
-        // patterns and regexes are statics shared by every construction).
-        Ok((set.matchers)(&options).swap_remove(i))
+        let set = RuleSet::new(rule_set(data.set), |r| r.file == file, &data.time);
+        if set.len() != 1 {
+            return Err(format!(
+                "`{file}` was not generated (it did not compile at build time)"
+            ));
+        }
+        let scratch = set.scratch();
+        Ok(Box::new(CompiledQuery {
+            set,
+            projector: JsonProjector::new(),
+            fields: Fields::new(),
+            scratch,
+            options: MatcherOptions {
+                sample_mode,
+                max_sequence_keys: None,
+            },
+        }))
     }
 }

@@ -7,11 +7,14 @@
 //! cannot satisfy); the library exports it for the tests. It depends only on `std`,
 //! `serde_json`, `rule_compiler` and `rule_runtime`.
 
-use rule_compiler::interpreter::{self, InterpreterOptions};
-use rule_compiler::ir::{CmpIr, Cond, FilterIr, Leaf, Lit, QueryIr, RuleIr, StageIr, ValueIr};
-use rule_runtime::alert::{Alert, RuleInfo, RuleMatcher, Timing};
+use rule_compiler::interpreter::{InterpretedRule, InterpreterOptions};
+use rule_compiler::ir::{
+    CmpOp, Cond, FilterIr, Leaf, Lit, QueryIr, RuleIr, StageIr, StageKind, ValueIr,
+};
+use rule_runtime::alert::RuleInfo;
 use rule_runtime::engine::{Engine, EngineConfig};
 use rule_runtime::event::JsonEvent;
+use rule_runtime::state::{SetHits, StageHits};
 use rule_runtime::time::TimeFields;
 use serde_json::{Map, Value as Json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -439,14 +442,14 @@ fn insert_nested(map: &mut Map<String, Json>, path: &str, v: Json) {
     }
 }
 
-/// A matcher for one filter of a rule (an event query over the same fields).
-fn filter_matcher(ir: &RuleIr, filter: &FilterIr) -> Box<dyn RuleMatcher<Arc<JsonEvent>>> {
+/// One filter of a rule as an interpreted event query over the same fields.
+fn filter_matcher(ir: &RuleIr, filter: &FilterIr) -> InterpretedRule {
     let one = RuleIr {
         query: QueryIr::Event(filter.clone()),
         pipes: Vec::new(),
         ..ir.clone()
     };
-    match interpreter::matcher(
+    match InterpretedRule::new(
         &one,
         Arc::new(RuleInfo::default()),
         &InterpreterOptions::default(),
@@ -456,12 +459,12 @@ fn filter_matcher(ir: &RuleIr, filter: &FilterIr) -> Box<dyn RuleMatcher<Arc<Jso
     }
 }
 
-fn holds(m: &mut dyn RuleMatcher<Arc<JsonEvent>>, asg: &Assignment) -> bool {
+fn holds(m: &InterpretedRule, asg: &Assignment) -> bool {
     let mut rng = Rng::new(0);
-    let ev = Arc::new(JsonEvent::from_map(to_json(asg, &mut rng)));
-    let mut out: Vec<Alert<Arc<JsonEvent>>> = Vec::new();
-    m.on_event(&ev, Timing::Untimed, &mut out);
-    !out.is_empty()
+    let ev = JsonEvent::from_map(to_json(asg, &mut rng));
+    let mut hits = StageHits::default();
+    m.evaluate(&ev, &mut hits);
+    !hits.stages.is_empty()
 }
 
 /// Builds events that make one rule alert, from its IR.
@@ -660,7 +663,7 @@ impl<'a> Planter<'a> {
         fixed: &Assignment,
         rng: &mut Rng,
     ) -> Option<Assignment> {
-        let mut m = filter_matcher(self.ir, filter);
+        let m = filter_matcher(self.ir, filter);
         let fixed_paths: BTreeSet<String> = fixed.keys().cloned().collect();
         for _ in 0..FILTER_ATTEMPTS {
             let mut asg = fixed.clone();
@@ -675,7 +678,7 @@ impl<'a> Planter<'a> {
                     asg.insert(cat, Some(vs));
                 }
             }
-            if holds(m.as_mut(), &asg) {
+            if holds(&m, &asg) {
                 return Some(asg);
             }
         }
@@ -690,7 +693,7 @@ impl<'a> Planter<'a> {
                 continue;
             };
             // A fresh matcher each time: matchers keep state.
-            let m = interpreter::matcher::<Arc<JsonEvent>>(
+            let m = InterpretedRule::new(
                 self.ir,
                 Arc::new(RuleInfo::default()),
                 &InterpreterOptions::default(),
@@ -710,7 +713,11 @@ impl<'a> Planter<'a> {
                     .plant_filter(f, &Assignment::new(), rng)
                     .map(|a| vec![a]);
             }
-            QueryIr::Sequence(s) => s.stages.iter().filter(|s| !s.missing).collect(),
+            QueryIr::Sequence(s) => s
+                .stages
+                .iter()
+                .filter(|s| s.kind == StageKind::Positive)
+                .collect(),
             QueryIr::Sample(s) => s.stages.iter().collect(),
         };
         let mut out = Vec::new();
@@ -745,42 +752,51 @@ impl<'a> Planter<'a> {
 }
 
 /// Runs `events` alone (one millisecond apart) through `m`: did it alert?
-fn alerts_alone(
-    m: Box<dyn RuleMatcher<Arc<JsonEvent>>>,
-    events: &[Assignment],
-    rng: &mut Rng,
-) -> bool {
+fn alerts_alone(m: InterpretedRule, events: &[Assignment], rng: &mut Rng) -> bool {
     let config = EngineConfig {
         time: time_fields(),
         reorder_window_ms: 0,
     };
-    let mut engine = Engine::new(config, vec![(m, Vec::new())]);
+    let options = InterpreterOptions::default();
+    let Ok(state) = m.state::<Arc<JsonEvent>>(&options) else {
+        return false;
+    };
+    let mut engine = Engine::new(config.clone(), vec![(state, Vec::new())]);
     let mut out = Vec::new();
+    let mut hits = SetHits::new();
     for (i, asg) in events.iter().enumerate() {
         let mut json = to_json(asg, rng);
         json.insert(TIMESTAMP_FIELD.into(), Json::from(1_000_000 + i as i64));
         json.insert(TIEBREAKER_FIELD.into(), Json::from(i as i64));
-        engine.push(Arc::new(JsonEvent::from_map(json)), &mut out);
+        let ev = Arc::new(JsonEvent::from_map(json));
+        hits.clear();
+        m.evaluate(&*ev, hits.begin(0));
+        hits.end();
+        let time = config
+            .time
+            .timestamp(&*ev)
+            .map(|ts| (ts, config.time.tiebreaker(&*ev)));
+        engine.push(time, &mut hits, || ev.clone(), &mut out);
     }
     engine.flush(&mut out);
     !out.is_empty()
 }
 
-fn flip(op: CmpIr) -> CmpIr {
+fn flip(op: CmpOp) -> CmpOp {
     match op {
-        CmpIr::Eq => CmpIr::Eq,
-        CmpIr::Lt => CmpIr::Gt,
-        CmpIr::Le => CmpIr::Ge,
-        CmpIr::Gt => CmpIr::Lt,
-        CmpIr::Ge => CmpIr::Le,
+        CmpOp::Eq => CmpOp::Eq,
+        CmpOp::Lt => CmpOp::Gt,
+        CmpOp::Le => CmpOp::Ge,
+        CmpOp::Gt => CmpOp::Lt,
+        CmpOp::Ge => CmpOp::Le,
     }
 }
 
 /// A value `v` with `v op lit` (the field on the left), in a random representation.
-fn witness(op: CmpIr, lit: &Lit, rng: &mut Rng) -> Option<Json> {
+fn witness(op: CmpOp, lit: &Lit, rng: &mut Rng) -> Option<Json> {
     let json = match (op, lit) {
         (_, Lit::Null) => return None,
-        (CmpIr::Eq | CmpIr::Le | CmpIr::Ge, l) if op == CmpIr::Eq || rng.chance(1, 2) => {
+        (CmpOp::Eq | CmpOp::Le | CmpOp::Ge, l) if op == CmpOp::Eq || rng.chance(1, 2) => {
             match l {
                 // A number compared with its text, and text with its number (J.7).
                 Lit::Int(i) if rng.chance(1, 3) => Json::from(i.to_string()),
@@ -790,20 +806,20 @@ fn witness(op: CmpIr, lit: &Lit, rng: &mut Rng) -> Option<Json> {
                 l => lit_json(l),
             }
         }
-        (CmpIr::Lt | CmpIr::Le, Lit::Int(i)) => {
+        (CmpOp::Lt | CmpOp::Le, Lit::Int(i)) => {
             Json::from(i.wrapping_sub(1 + rng.below(50) as i64))
         }
-        (CmpIr::Gt | CmpIr::Ge, Lit::Int(i)) => {
+        (CmpOp::Gt | CmpOp::Ge, Lit::Int(i)) => {
             Json::from(i.wrapping_add(1 + rng.below(50) as i64))
         }
-        (CmpIr::Lt | CmpIr::Le, Lit::Float(f)) => Json::from(f - 1.0),
-        (CmpIr::Gt | CmpIr::Ge, Lit::Float(f)) => Json::from(f + 1.0),
-        (CmpIr::Lt | CmpIr::Le, Lit::Str(s)) => {
+        (CmpOp::Lt | CmpOp::Le, Lit::Float(f)) => Json::from(f - 1.0),
+        (CmpOp::Gt | CmpOp::Ge, Lit::Float(f)) => Json::from(f + 1.0),
+        (CmpOp::Lt | CmpOp::Le, Lit::Str(s)) => {
             let mut t: String = s.clone();
             t.pop();
             Json::from(t)
         }
-        (CmpIr::Gt | CmpIr::Ge, Lit::Str(s)) => Json::from(format!("{s}z")),
+        (CmpOp::Gt | CmpOp::Ge, Lit::Str(s)) => Json::from(format!("{s}z")),
         (_, l) => lit_json(l),
     };
     Some(json)

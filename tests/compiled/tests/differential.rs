@@ -11,15 +11,19 @@
 
 use compiled_tests::differential;
 use compiled_tests::plant::{self, Assignment, Planter, Pool, Rng};
-use compiled_tests::Handle;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use rule_compiler::codegen::rules_from_dir;
-use rule_compiler::interpreter::{self, InterpreterOptions};
-use rule_compiler::ir::{PipeIr, RuleIr};
-use rule_runtime::alert::{Alert, RuleInfo, RuleMatcher};
-use rule_runtime::compiled::MatcherOptions;
-use rule_runtime::engine::{alert_to_json, Engine, EngineConfig, Pipe};
-use rule_runtime::event::JsonEvent;
+use rule_compiler::interpreter::{
+    InterpretedRule, InterpretedRules, InterpreterBackend, InterpreterOptions,
+};
+use rule_compiler::ir::RuleIr;
+use rule_runtime::alert::{Alert, RuleInfo};
+use rule_runtime::engine::{Engine, EngineConfig};
+use rule_runtime::event::EventJson;
+use rule_runtime::options::MatcherOptions;
+use rule_runtime::output::alert_to_json;
+use rule_runtime::ruleset::RuleSet;
+use rule_runtime::stream::{CompiledBackend, Line, Scanner};
 use rule_runtime::time::format_millis;
 use serde_json::{Map, Value as Json};
 use std::collections::BTreeMap;
@@ -47,9 +51,6 @@ struct Rule {
 
 /// An alert as compared: (rule id, everything else as text).
 type Record = (String, String);
-
-/// An interpreter matcher with its pipes.
-type InterpMatcher = (Box<dyn RuleMatcher<Arc<JsonEvent>>>, Vec<Pipe>);
 
 /// Everything the cases share.
 struct Ctx {
@@ -254,26 +255,16 @@ fn stream(ctx: &Ctx, seed: u64) -> (EngineConfig, Vec<Json>, Vec<usize>) {
     (config, events, planted_rules)
 }
 
-fn ir_pipes(ir: &RuleIr) -> Vec<Pipe> {
-    ir.pipes
-        .iter()
-        .map(|p| match *p {
-            PipeIr::Head(n) => Pipe::Head(n),
-            PipeIr::Tail(n) => Pipe::Tail(n),
-        })
-        .collect()
-}
-
 /// An alert, back-end neutral: the contract's JSON plus the exact join-key values.
-fn record<E: rule_runtime::engine::EventJson>(a: &Alert<E>) -> Record {
+fn record<E: EventJson>(a: &Alert<E>) -> Record {
     (
         a.rule.id.clone(),
         format!("{} {:?}", alert_to_json(a), a.join_keys),
     )
 }
 
-/// Both engines over `events` with the rules `only` (indexes; all when `None`):
-/// (interpreter alerts, compiled alerts).
+/// Both back ends over `events` (as lines of JSON text) with the rules `only` (indexes;
+/// all when `None`): (interpreter alerts, compiled alerts).
 fn run(
     ctx: &Ctx,
     config: &EngineConfig,
@@ -281,39 +272,55 @@ fn run(
     only: Option<usize>,
 ) -> (Vec<Record>, Vec<Record>) {
     let keep = |i: usize| only.is_none_or(|o| o == i);
-    let mut interp: Vec<InterpMatcher> = Vec::new();
+    let options = InterpreterOptions::default();
+    let mut interp = Vec::new();
     for (i, r) in ctx.rules.iter().enumerate() {
         if keep(i) {
-            let m = interpreter::matcher(
-                &r.ir,
-                Arc::new(r.info.clone()),
-                &InterpreterOptions::default(),
-            )
-            .unwrap_or_else(|e| panic!("{}: {e}", r.file));
-            interp.push((m, ir_pipes(&r.ir)));
+            interp.push(
+                InterpretedRule::new(&r.ir, Arc::new(r.info.clone()), &options)
+                    .unwrap_or_else(|e| panic!("{}: {e}", r.file)),
+            );
         }
     }
-    let compiled: Vec<_> = differential::matchers::<Arc<JsonEvent>>(&MatcherOptions::default())
-        .into_iter()
+    let interp = InterpretedRules::new(interp, options);
+    let states = interp.states().expect("interpreter states");
+    let mut a = Scanner::new(
+        InterpreterBackend::new(interp, config.time.clone()),
+        Engine::new(config.clone(), states),
+    );
+    let files: Vec<&str> = ctx
+        .rules
+        .iter()
         .enumerate()
         .filter(|(i, _)| keep(*i))
-        .map(|(_, m)| m)
+        .map(|(_, r)| r.file.as_str())
         .collect();
-    let mut a = Engine::new(config.clone(), interp);
-    let mut b = Engine::new(config.clone(), compiled);
-    let (mut out_a, mut out_b): (Vec<Alert<Arc<JsonEvent>>>, Vec<Alert<Handle>>) =
-        (Vec::new(), Vec::new());
+    let set = RuleSet::new(
+        &differential::RULE_SET,
+        |r| files.contains(&r.file),
+        &config.time,
+    );
+    let states = set
+        .states(&MatcherOptions::default())
+        .expect("compiled states");
+    let mut b = Scanner::new(
+        CompiledBackend::new(set),
+        Engine::new(config.clone(), states),
+    );
     for e in events {
-        let Json::Object(m) = e else { continue };
-        let ev = Arc::new(JsonEvent::from_map(m.clone()));
-        a.push(Arc::clone(&ev), &mut out_a);
-        b.push(differential::project_json(ev), &mut out_b);
+        let line = e.to_string();
+        let ra = a.push(Line::Text(&line));
+        let rb = b.push(Line::Text(&line));
+        assert_eq!(
+            ra, rb,
+            "the back ends disagree on whether {line} is an event"
+        );
     }
-    a.flush(&mut out_a);
-    b.flush(&mut out_b);
+    a.flush();
+    b.flush();
     (
-        out_a.iter().map(record).collect(),
-        out_b.iter().map(record).collect(),
+        a.drain_alerts().map(|x| record(&x)).collect(),
+        b.drain_alerts().map(|x| record(&x)).collect(),
     )
 }
 
@@ -356,13 +363,10 @@ fn minimise(ctx: &Ctx, config: &EngineConfig, events: &[Json]) -> String {
 #[test]
 fn compiled_and_interpreted_engines_agree() {
     let ctx = ctx();
-    // Generated pipes are the IR's.
-    for ((m, pipes), r) in differential::matchers::<Arc<JsonEvent>>(&MatcherOptions::default())
-        .iter()
-        .zip(&ctx.rules)
-    {
-        assert_eq!(pipes, &ir_pipes(&r.ir), "{}", r.file);
-        assert_eq!(**m.info(), r.info, "{}", r.file);
+    // Generated pipes and alert metadata are the IR's and the rule file's.
+    for (spec, r) in differential::RULES.iter().zip(&ctx.rules) {
+        assert_eq!(spec.pipes, &r.ir.pipes[..], "{}", r.file);
+        assert_eq!((spec.info)(), r.info, "{}", r.file);
     }
     let alerts: std::cell::RefCell<BTreeMap<String, usize>> = Default::default();
     let mut runner = TestRunner::new(Config {
