@@ -1,0 +1,1 @@
+//! A seeded generator of realistic ECS NDJSON event streams (being written).
