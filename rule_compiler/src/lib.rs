@@ -13,7 +13,9 @@
 //! * [`checker`]: what parses but Elasticsearch would reject, and schema warnings.
 //! * [`diagnostic`]: errors and warnings with `file:line:col`, a snippet and a caret.
 //! * [`ir`]: the checked query lowered to plain data for the back ends.
+//! * [`plan`]: the rule set as one unit: its atoms and each rule's required disjunction.
 //! * [`codegen`]: the IR as specialised Rust (the proc-macro's and `cargo xtask generate`'s).
+//! * [`gen`]: events generated from a rule: matching examples and near misses.
 //! * [`printer`]: the AST printed back to EQL.
 //! * [`lucene_regex`]: Lucene regexps (EQL `regex`) translated for the `regex` crate.
 
@@ -22,6 +24,7 @@ pub mod checker;
 pub mod codegen;
 pub mod diagnostic;
 pub mod functions;
+pub mod gen;
 pub mod interpreter;
 pub mod ir;
 pub mod lucene_regex;

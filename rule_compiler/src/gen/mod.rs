@@ -1,0 +1,1 @@
+//! Events generated from a rule (being written).
