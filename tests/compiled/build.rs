@@ -24,10 +24,10 @@ use rule_runtime::alert::RuleInfo;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
-/// How many random rules to keep.
+/// How many random rules to keep per seed.
 const RANDOM_RULES: usize = 40;
-/// The random rules' seed: change it to get another rule set.
-const RANDOM_SEED: u64 = 0x00E9_1C2A_2026;
+/// The random rules' seeds: each gives 40 rules; change one to get another rule set.
+const RANDOM_SEEDS: [u64; 2] = [0x00E9_1C2A_2026, 0x5EED_0F_E1C];
 
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"));
@@ -68,7 +68,13 @@ fn main() {
     rules.extend(random);
     write(
         &out.join("differential.rs"),
-        &generate(&rules, &GenOptions::default()).to_string(),
+        &generate(
+            &rules,
+            &GenOptions {
+                field_types: plant::field_types(),
+            },
+        )
+        .to_string(),
     );
 
     // The conformance suite, one rule set per data set.
@@ -129,56 +135,59 @@ fn write(path: &Path, text: &str) {
     }
 }
 
-/// Candidates in order until [`RANDOM_RULES`] are kept. A candidate is dropped when it
-/// does not parse or check (the generator may combine things the checker rejects, such
-/// as inconsistent key counts) or when the planter cannot make it alert from its own
-/// literals in 40 tries (contradictions like `x == "a" and x != "a"`, or conditions the
-/// small vocabulary cannot reach); each drop is listed with its reason.
+/// For each seed, candidates in order until [`RANDOM_RULES`] are kept. A candidate is
+/// dropped when it does not parse or check (the generator may combine things the checker
+/// rejects, such as inconsistent key counts) or when the planter cannot make it alert
+/// from its own literals in 40 tries (contradictions like `x == "a" and x != "a"`, or
+/// conditions the small vocabulary cannot reach); each drop is listed with its reason.
 fn random_rules() -> (Vec<GenRule>, Vec<(String, String)>) {
-    let mut rng = plant::Rng::new(RANDOM_SEED);
     let mut kept = Vec::new();
     let mut dropped = Vec::new();
-    let mut i = 0;
-    while kept.len() < RANDOM_RULES && i < 1000 {
-        let text = querygen::query(i, &mut rng);
-        i += 1;
-        let query = match rule_compiler::parse_query(&text) {
-            Ok(q) => q,
-            Err(ds) => {
-                dropped.push((text, format!("parse: {}", ds[0].message)));
+    for seed in RANDOM_SEEDS {
+        let mut rng = plant::Rng::new(seed);
+        let goal = kept.len() + RANDOM_RULES;
+        let mut i = 0;
+        while kept.len() < goal && i < 1000 {
+            let text = querygen::query(i, &mut rng);
+            i += 1;
+            let query = match rule_compiler::parse_query(&text) {
+                Ok(q) => q,
+                Err(ds) => {
+                    dropped.push((text, format!("parse: {}", ds[0].message)));
+                    continue;
+                }
+            };
+            if let Some(e) = check_query(&query, None).into_iter().find(|d| d.is_error()) {
+                dropped.push((text, format!("check: {}", e.message)));
                 continue;
             }
-        };
-        if let Some(e) = check_query(&query, None).into_iter().find(|d| d.is_error()) {
-            dropped.push((text, format!("check: {}", e.message)));
-            continue;
-        }
-        let n = kept.len() + 1;
-        let id = format!("random-{n:02}");
-        let name = format!("random rule {n}");
-        let stem = format!("random_{n:02}");
-        let ir = match lower_query(&id, &name, &stem, plant::CATEGORY_FIELD, &query) {
-            Ok(ir) => ir,
-            Err(e) => {
-                dropped.push((text, format!("lower: {}", e.message)));
+            let n = kept.len() + 1;
+            let id = format!("random-{n:03}");
+            let name = format!("random rule {n}");
+            let stem = format!("random_{n:03}");
+            let ir = match lower_query(&id, &name, &stem, plant::CATEGORY_FIELD, &query) {
+                Ok(ir) => ir,
+                Err(e) => {
+                    dropped.push((text, format!("lower: {}", e.message)));
+                    continue;
+                }
+            };
+            let pool = plant::Pool::new([&ir]);
+            let mut prng = plant::Rng::new(seed ^ i as u64);
+            if plant::Planter::new(&ir, &pool)
+                .plant(&mut prng, 40)
+                .is_none()
+            {
+                dropped.push((text, "the planter found no alerting events".into()));
                 continue;
             }
-        };
-        let pool = plant::Pool::new([&ir]);
-        let mut prng = plant::Rng::new(RANDOM_SEED ^ i as u64);
-        if plant::Planter::new(&ir, &pool)
-            .plant(&mut prng, 40)
-            .is_none()
-        {
-            dropped.push((text, "the planter found no alerting events".into()));
-            continue;
+            kept.push(GenRule {
+                info: random_info(&id, &name),
+                file: format!("{stem}.eql"),
+                query: text,
+                ir,
+            });
         }
-        kept.push(GenRule {
-            info: random_info(&id, &name),
-            file: format!("{stem}.eql"),
-            query: text,
-            ir,
-        });
     }
     (kept, dropped)
 }

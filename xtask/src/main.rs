@@ -8,13 +8,16 @@
 //!   `tests/conformance/es-eql`) run through eqlc's streaming engine; prints one line per
 //!   failing query and the summary line, exits non-zero on any failure.
 //! * `corpus [DIR] [--events N]`: the corpus through the proc-macro, build times and a
-//!   run on a generated stream (see `corpus.rs`).
+//!   run on the benchmark's stream (see `corpus.rs`).
+//! * `bench [--quick] [--csv FILE] [--python] …`: the benchmark (see `bench.rs`).
 //! * `generate [--check]`: compile `rules/` into the vendorable crate `generated/`
 //!   (`generated/src/lib.rs`, written only when it changed); `--check` writes nothing
 //!   and fails when the file is stale (see `generate.rs`).
 
+mod bench;
 mod corpus;
 mod generate;
+mod python;
 
 use rule_compiler::ast::{Expr, ExprKind, Query, QueryBody};
 use rule_compiler::ruleset::check_paths;
@@ -32,8 +35,14 @@ tasks:
                       changed); --check writes nothing and fails if it is stale
   corpus [DIR] [--events N]
                       compile every rule of DIR (default ../shared/corpus/detection-rules-eql)
-                      through the proc-macro into a scratch crate; time check, debug
-                      and release builds; run it on a stream generated from the rules
+                      through the proc-macro into a scratch crate; time check, debug,
+                      release builds and a rebuild after editing one rule; run it on
+                      the benchmark's stream
+  bench [--quick] [--csv FILE] [--python] [--events N] [--rules DIR]
+                      the benchmark (BENCHMARKS.md): parse floors, the compiled rule
+                      set end to end and alone, rule subsets, sequence state, build
+                      times, the interpreter and (--python) Python eql on one stream;
+                      --quick: the rules of rules/, no build times (under a minute)
 ";
 
 fn main() -> ExitCode {
@@ -42,12 +51,8 @@ fn main() -> ExitCode {
         Some("census") => census(&args[1..]),
         Some("conformance") => conformance(&args[1..]),
         Some("generate") => generate_task(&args[1..]),
-        Some("corpus") => corpus::run(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .parent()
-                .unwrap_or(Path::new("..")),
-            &args[1..],
-        ),
+        Some("corpus") => corpus::run(root(), &args[1..]),
+        Some("bench") => bench::run(root(), &args[1..]),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");
             ExitCode::SUCCESS
@@ -61,6 +66,13 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The project's root folder (xtask's parent).
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap_or(Path::new(".."))
 }
 
 /// Regenerate `generated/src/lib.rs`, or with `--check` verify that it is fresh.

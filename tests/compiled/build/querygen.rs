@@ -190,6 +190,69 @@ fn leaf(t: usize, rng: &mut Rng) -> String {
             2 => format!("-process.pid < {}", rng.pick(&["0", "-50"])),
             _ => format!("(process.pid % 4) == {}", rng.pick(&["0", "3"])),
         },
+        // Long lists: the rule set's index merges them with every other rule's literals.
+        7 => {
+            let op = *rng.pick(&[":", "like~", "like", "in", "in~", "not in"]);
+            let vals = str_values(f);
+            let k = 8 + rng.below(5);
+            let items: Vec<String> = (0..k)
+                .map(|j| {
+                    let base = vals[j % vals.len()];
+                    let v = if op.starts_with("in") || op == "not in" {
+                        match j % 5 {
+                            0 => base.to_uppercase(),
+                            1 => format!("{base}{j}"),
+                            _ => base.to_string(),
+                        }
+                    } else {
+                        pattern(base, rng)
+                    };
+                    q(&v)
+                })
+                .collect();
+            if op.contains("in") && rng.chance(1, 3) {
+                format!(
+                    "{} {op} (\"10.0.0.1\", \"::1\", 7, \"443\", 4624, \"192.168.1.10\", \"0:0::2\", 1.5, true)",
+                    rng.pick(&["source.ip", "event.code", "destination.port"])
+                )
+            } else {
+                format!("{f} {op} ({})", items.join(", "))
+            }
+        }
+        // Fields typed by the schema (date, version) and IP addresses.
+        8 => match rng.below(6) {
+            0 => format!(
+                "event.created {} {}",
+                rng.pick(&[">=", "<", "=="]),
+                rng.pick(&[
+                    "1700000000000",
+                    "\"2023-11-14T22:13:20.000Z\"",
+                    "1700000000500"
+                ])
+            ),
+            1 => format!(
+                "package.version {} {}",
+                rng.pick(&["<", ">=", "=="]),
+                q(rng.pick::<&str>(&["1.2.0", "1.10.1", "2.0.0-beta"]))
+            ),
+            2 => format!(
+                "source.ip {} {}",
+                rng.pick(&["==", "!="]),
+                q(rng.pick::<&str>(&["10.0.0.1", "::ffff:10.0.0.1", "::1", "0:0::1"]))
+            ),
+            3 => format!(
+                "source.ip in ({})",
+                ["\"10.0.0.1\"", "\"::1\"", "\"192.168.1.10\""].join(", ")
+            ),
+            4 => format!(
+                "source.ip : {}",
+                q(rng.pick::<&str>(&["10.*", "*:*", "192.168.?.10"]))
+            ),
+            _ => format!(
+                "package.version in ({})",
+                ["\"1.2.0\"", "\"1.10.1\"", "\"2.0.0-beta\""].join(", ")
+            ),
+        },
         // Optional fields.
         _ => match rng.below(3) {
             0 => format!("?process.title {} null", rng.pick(&["==", "!="])),
@@ -203,7 +266,7 @@ fn leaf(t: usize, rng: &mut Rng) -> String {
     }
 }
 
-const LEAF_THEMES: usize = 8;
+const LEAF_THEMES: usize = 10;
 
 /// A condition: theme leaf `t` combined with `and`/`or`/`not` and random leaves.
 fn cond(t: usize, depth: usize, rng: &mut Rng) -> String {
@@ -248,7 +311,7 @@ pub fn query(i: usize, rng: &mut Rng) -> String {
         2 => format!(" | head {} | tail 1", 2 + rng.below(3)),
         _ => String::new(),
     };
-    // Shapes cycle with period 5 and themes with period 8: every pairing in 40.
+    // Shapes cycle with period 5 and themes with period 10: every pairing in 50.
     match i % 5 {
         0 | 1 => {
             let p = pipe(rng);

@@ -1,7 +1,7 @@
 //! eqlc's compiled matchers (generated at build time into `OUT_DIR` by `build.rs`, with
 //! `rule_compiler::codegen::generate`) tested against the reference interpreter:
 //!
-//! * [`differential`]: the rules of `rules/` and 40 random rules as one compiled rule set;
+//! * [`differential`]: the rules of `rules/` and 80 random rules (two seeds) as one compiled rule set;
 //!   `tests/differential.rs` pushes random event streams through it and through the
 //!   interpreter and requires identical alerts;
 //! * `conformance_*`: Elasticsearch's EQL suite, one compiled rule set per data set;

@@ -161,8 +161,45 @@ pub fn vocabulary() -> Vec<(&'static str, Vec<Json>)> {
             Json::from(8080),
         ],
     ));
+    v.push((
+        "event.created",
+        vec![
+            Json::from(1_700_000_000_000i64),
+            Json::from("2023-11-14T22:13:20.000Z"),
+            Json::from("2023-11-14T22:13:20.500Z"),
+            Json::from(1_699_999_999_999i64),
+            Json::from("1700000001000"),
+        ],
+    ));
+    v.push((
+        "package.version",
+        s(&["1.2.0", "1.10.1", "2.0.0-beta", "1.9.9", "2.0.0", "bad"]),
+    ));
     v.push((CATEGORY_FIELD, s(&["process", "file", "network"])));
     v
+}
+
+/// The field types of the differential rule set (the generated code and the
+/// interpreter both get them): `event.created` is a date, `package.version` a version,
+/// `source.ip` an IP address.
+pub fn field_types() -> BTreeMap<String, rule_compiler::schema::FieldType> {
+    use rule_compiler::schema::FieldType;
+    [
+        ("event.created", FieldType::Date),
+        ("package.version", FieldType::Version),
+        ("source.ip", FieldType::Ip),
+    ]
+    .into_iter()
+    .map(|(f, t)| (f.to_string(), t))
+    .collect()
+}
+
+/// The interpreter options of the differential tests (with [`field_types`]).
+pub fn interpreter_options() -> InterpreterOptions {
+    InterpreterOptions {
+        field_types: field_types(),
+        ..InterpreterOptions::default()
+    }
 }
 
 /// Generic values for a field neither the vocabulary nor a rule's literals cover (for
@@ -449,11 +486,7 @@ fn filter_matcher(ir: &RuleIr, filter: &FilterIr) -> InterpretedRule {
         pipes: Vec::new(),
         ..ir.clone()
     };
-    match InterpretedRule::new(
-        &one,
-        Arc::new(RuleInfo::default()),
-        &InterpreterOptions::default(),
-    ) {
+    match InterpretedRule::new(&one, Arc::new(RuleInfo::default()), &interpreter_options()) {
         Ok(m) => m,
         Err(e) => panic!("rule {}: a filter does not interpret: {e}", ir.id),
     }
@@ -696,7 +729,7 @@ impl<'a> Planter<'a> {
             let m = InterpretedRule::new(
                 self.ir,
                 Arc::new(RuleInfo::default()),
-                &InterpreterOptions::default(),
+                &interpreter_options(),
             )
             .ok()?;
             if alerts_alone(m, &events, rng) {
@@ -757,7 +790,7 @@ fn alerts_alone(m: InterpretedRule, events: &[Assignment], rng: &mut Rng) -> boo
         time: time_fields(),
         reorder_window_ms: 0,
     };
-    let options = InterpreterOptions::default();
+    let options = interpreter_options();
     let Ok(state) = m.state::<Arc<JsonEvent>>(&options) else {
         return false;
     };

@@ -13,9 +13,7 @@ use compiled_tests::differential;
 use compiled_tests::plant::{self, Assignment, Planter, Pool, Rng};
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use rule_compiler::codegen::rules_from_dir;
-use rule_compiler::interpreter::{
-    InterpretedRule, InterpretedRules, InterpreterBackend, InterpreterOptions,
-};
+use rule_compiler::interpreter::{InterpretedRule, InterpretedRules, InterpreterBackend};
 use rule_compiler::ir::RuleIr;
 use rule_runtime::alert::{Alert, RuleInfo};
 use rule_runtime::engine::{Engine, EngineConfig};
@@ -272,7 +270,7 @@ fn run(
     only: Option<usize>,
 ) -> (Vec<Record>, Vec<Record>) {
     let keep = |i: usize| only.is_none_or(|o| o == i);
-    let options = InterpreterOptions::default();
+    let options = plant::interpreter_options();
     let mut interp = Vec::new();
     for (i, r) in ctx.rules.iter().enumerate() {
         if keep(i) {
