@@ -203,11 +203,20 @@ impl FieldTable {
     /// The node reached from `node` by one key of a JSON object, the key split at every
     /// `.` (`"parent.name"` walks two segments); `None` when no table path goes there.
     pub fn descend(&self, node: TrieNode, key: &str) -> Option<TrieNode> {
+        // A hand-rolled split: most keys have no dot, and this is the JSON scanner's hot
+        // path.
         let mut n = node.0;
-        for segment in key.split('.') {
-            n = self.nodes[n as usize].children.get(segment)?;
+        let mut rest = key;
+        loop {
+            let children = &self.nodes.get(n as usize)?.children;
+            match rest.bytes().position(|b| b == b'.') {
+                None => return children.get(rest).map(TrieNode),
+                Some(dot) => {
+                    n = children.get(rest.get(..dot)?)?;
+                    rest = rest.get(dot + 1..)?;
+                }
+            }
         }
-        Some(TrieNode(n))
     }
 
     /// The slot of the path that ends at `node`, if one does.
@@ -296,6 +305,15 @@ impl Fields {
     /// earlier value of the same key, as `serde_json` keeps the last one).
     pub fn withdraw_since(&mut self, mark: usize) {
         for e in self.entries.iter_mut().skip(mark) {
+            e.slot = WITHDRAWN;
+        }
+    }
+
+    /// Withdraws the values added between two marks (`start..end`), keeping those added
+    /// after: a duplicate JSON key replaces the earlier value of the same key even when
+    /// other keys of its object came in between (`{"a":1,"b":2,"a":3}`).
+    pub fn withdraw_range(&mut self, start: usize, end: usize) {
+        for e in self.entries.iter_mut().take(end).skip(start) {
             e.slot = WITHDRAWN;
         }
     }
@@ -583,6 +601,24 @@ mod tests {
         f.clear();
         f.finish(t.len());
         assert!(f.view("").slot(1).is_empty());
+    }
+
+    #[test]
+    fn withdraw_range_keeps_later_values() {
+        let t = FieldTable::new(["a", "b"]);
+        let mut f = Fields::new();
+        f.clear();
+        let start = f.mark();
+        f.push_int(0, 1);
+        f.push_int(0, 2);
+        let end = f.mark();
+        f.push_int(1, 3);
+        f.push_int(0, 4);
+        f.withdraw_range(start, end);
+        f.finish(t.len());
+        let v = f.view("");
+        assert_eq!(v.slot(0).to_vec(), vec![Value::Int(4)]);
+        assert_eq!(v.slot(1).to_vec(), vec![Value::Int(3)]);
     }
 
     #[test]

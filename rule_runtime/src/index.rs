@@ -280,7 +280,7 @@ fn value_text<'v>(v: &'v Value<'_>, buf: &'v mut String) -> Option<&'v str> {
         }
         Value::Float(f) => {
             buf.clear();
-            buf.push_str(&crate::value::format_float(*f));
+            crate::value::write_float(*f, buf);
             Some(buf)
         }
     }

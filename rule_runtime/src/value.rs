@@ -139,55 +139,121 @@ pub fn parse_number(s: &str) -> Option<Number> {
 /// `1e-3 <= |f| < 1e7` (`7.0`, `0.001`, `123.456`), otherwise computerized scientific
 /// notation (`1.0E7`, `1.234E-5`); `NaN`, `Infinity`, `-Infinity`; `0.0`, `-0.0`.
 pub fn format_float(f: f64) -> String {
+    let mut out = String::new();
+    write_float(f, &mut out);
+    out
+}
+
+/// A small text buffer on the stack, for `format_args!` output that must not allocate.
+struct StackText {
+    buf: [u8; 48],
+    len: usize,
+}
+
+impl StackText {
+    fn new() -> StackText {
+        StackText {
+            buf: [0; 48],
+            len: 0,
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
+    }
+}
+
+impl std::fmt::Write for StackText {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        if end > self.buf.len() {
+            return Err(std::fmt::Error);
+        }
+        self.buf[self.len..end].copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// The significant digits and exponent of `{:e}`-style output (`"1.234e-5"`), on the
+/// stack: (digits, how many, exponent).
+fn sci_parts(sci: &str) -> ([u8; 24], usize, i32) {
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci, "0"));
+    let mut digits = [0u8; 24];
+    let mut n = 0;
+    for b in mantissa.bytes().filter(u8::is_ascii_digit) {
+        if n < digits.len() {
+            digits[n] = b;
+            n += 1;
+        }
+    }
+    (digits, n, exp.parse().unwrap_or(0))
+}
+
+/// [`format_float`] appended to `out`, without allocating beyond `out`'s own growth.
+pub fn write_float(f: f64, out: &mut String) {
+    use std::fmt::Write as _;
     if f.is_nan() {
-        return "NaN".to_owned();
+        out.push_str("NaN");
+        return;
     }
     if f.is_infinite() {
-        return if f > 0.0 { "Infinity" } else { "-Infinity" }.to_owned();
+        out.push_str(if f > 0.0 { "Infinity" } else { "-Infinity" });
+        return;
     }
-    let sign = if f.is_sign_negative() { "-" } else { "" };
+    if f.is_sign_negative() {
+        out.push('-');
+    }
     if f == 0.0 {
-        return format!("{sign}0.0");
+        out.push_str("0.0");
+        return;
     }
     // Rust's `{:e}` is the shortest round-trip representation: "d.ddde[-]x".
-    let (mut digits, mut exp) = sci_digits(&format!("{:e}", f.abs()));
-    if digits.len() == 1 {
+    let mut sci = StackText::new();
+    let _ = write!(sci, "{:e}", f.abs());
+    let (mut digits, mut n, mut exp) = sci_parts(sci.as_str());
+    if n == 1 {
         // Java considers two-digit decimals when the shortest has one digit and prints the
         // one closest to the exact value (this matters for tiny subnormals:
         // `Double.MIN_VALUE` is `4.9E-324`, not `5.0E-324`).
-        let two = format!("{:.1e}", f.abs());
-        if two.parse::<f64>().ok() == Some(f.abs()) {
-            let (d, e) = sci_digits(&two);
-            digits = d.trim_end_matches('0').to_owned();
+        let mut two = StackText::new();
+        let _ = write!(two, "{:.1e}", f.abs());
+        if two.as_str().parse::<f64>().ok() == Some(f.abs()) {
+            let (d, m, e) = sci_parts(two.as_str());
+            digits = d;
+            n = m;
+            while n > 1 && digits[n - 1] == b'0' {
+                n -= 1;
+            }
             exp = e;
         }
     }
+    let digits = std::str::from_utf8(&digits[..n]).unwrap_or("0");
     let (first, rest) = digits.split_at(1.min(digits.len()));
     if (-3..7).contains(&exp) {
         if exp >= 0 {
             let int_len = exp as usize + 1;
             if digits.len() <= int_len {
-                let zeros = "0".repeat(int_len - digits.len());
-                format!("{sign}{digits}{zeros}.0")
+                out.push_str(digits);
+                (0..int_len - digits.len()).for_each(|_| out.push('0'));
+                out.push_str(".0");
             } else {
                 let (int, frac) = digits.split_at(int_len);
-                format!("{sign}{int}.{frac}")
+                out.push_str(int);
+                out.push('.');
+                out.push_str(frac);
             }
         } else {
-            let zeros = "0".repeat((-exp - 1) as usize);
-            format!("{sign}0.{zeros}{digits}")
+            out.push_str("0.");
+            (0..(-exp - 1) as usize).for_each(|_| out.push('0'));
+            out.push_str(digits);
         }
     } else {
-        let rest = if rest.is_empty() { "0" } else { rest };
-        format!("{sign}{first}.{rest}E{exp}")
+        out.push_str(first);
+        out.push('.');
+        out.push_str(if rest.is_empty() { "0" } else { rest });
+        let _ = write!(out, "E{exp}");
     }
-}
-
-/// Splits Rust's `{:e}` output (`"1.234e-5"`) into its significant digits and exponent.
-fn sci_digits(sci: &str) -> (String, i32) {
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci, "0"));
-    let digits = mantissa.chars().filter(char::is_ascii_digit).collect();
-    (digits, exp.parse().unwrap_or(0))
 }
 
 /// Writes `i` in decimal into `buf` and returns the text (no allocation).
