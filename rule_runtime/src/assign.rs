@@ -6,7 +6,7 @@
 //! [`any`] enumerates the assignments with an odometer over the mentions' slots, without
 //! collecting them: the generated test computes the leaf from one assignment at a time.
 //! The number of assignments tried per leaf and event is capped at [`MAX_ASSIGNMENTS`]
-//! (eql-semantics.md J.9): a hostile event whose fields hold thousands of values cannot
+//! (DESIGN.md, "Decisions … (IR and runtime)"): a hostile event whose fields hold thousands of values cannot
 //! make one leaf cost more than that; assignments past the cap are not tried (the leaf is
 //! false unless an earlier one made it true) and are counted.
 

@@ -134,11 +134,8 @@ pub fn any_bool(slot: Slot<'_>, b: bool) -> bool {
 /// through their canonical text (J.7); a field without values never.
 #[inline]
 pub fn any_text(slot: Slot<'_>, mut test: impl FnMut(&str) -> bool) -> bool {
-    slot.iter().any(|v| match v {
-        Value::Str(s) => test(&s),
-        Value::Null => false,
-        other => other.to_text().is_some_and(|t| test(&t)),
-    })
+    slot.iter()
+        .any(|v| crate::value::with_text(&v, &mut test).unwrap_or(false))
 }
 
 /// Does some value of a `Vec` of computed values satisfy `test` on its text (as
@@ -154,12 +151,8 @@ pub fn any_text_of(values: &[Value<'_>], mut test: impl FnMut(&str) -> bool) -> 
 /// Whether `value`'s text (J.7: strings as they are, numbers and booleans by their
 /// canonical text; never for null) satisfies `test`.
 #[inline]
-pub fn text_test(value: &Value<'_>, mut test: impl FnMut(&str) -> bool) -> bool {
-    match value {
-        Value::Str(s) => test(s),
-        Value::Null => false,
-        other => other.to_text().is_some_and(|t| test(&t)),
-    }
+pub fn text_test(value: &Value<'_>, test: impl FnMut(&str) -> bool) -> bool {
+    crate::value::with_text(value, test).unwrap_or(false)
 }
 
 /// Does the category field hold `category` (an exact, case-sensitive term; J.2)?

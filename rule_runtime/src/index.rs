@@ -280,7 +280,7 @@ fn value_text<'v>(v: &'v Value<'_>, buf: &'v mut String) -> Option<&'v str> {
         }
         Value::Float(f) => {
             buf.clear();
-            crate::value::write_float(*f, buf);
+            let _ = crate::value::write_float(*f, buf);
             Some(buf)
         }
     }

@@ -237,11 +237,7 @@ impl Wildcard {
     /// Whether `value` matches: strings directly; numbers and booleans through their text
     /// ([`Value::to_text`], J.7: a keyword field holding a JSON number); `false` for null.
     pub fn matches_value(&self, value: &Value<'_>) -> bool {
-        match value {
-            Value::Str(s) => self.matches(s),
-            Value::Null => false,
-            other => other.to_text().is_some_and(|t| self.matches(&t)),
-        }
+        crate::value::with_text(value, |t| self.matches(t)).unwrap_or(false)
     }
 }
 
@@ -321,13 +317,14 @@ impl InSet {
                     .iter()
                     .any(|lit| other.eq_literal(lit) == Some(true))
                     || (!self.strings.is_empty()
-                        && other.to_text().is_some_and(|t| {
+                        && crate::value::with_text(other, |t| {
                             if self.insensitive {
-                                self.strings.contains(fold(&t).as_ref())
+                                self.strings.contains(fold(t).as_ref())
                             } else {
-                                self.strings.contains(t.as_ref())
+                                self.strings.contains(t)
                             }
-                        }))
+                        })
+                        .unwrap_or(false))
             }
         }
     }
@@ -365,11 +362,7 @@ impl RegexMatcher {
     /// Whether `value` matches: strings directly, numbers and booleans through their text,
     /// `false` for null.
     pub fn matches_value(&self, value: &Value<'_>) -> bool {
-        match value {
-            Value::Str(s) => self.is_match(s),
-            Value::Null => false,
-            other => other.to_text().is_some_and(|t| self.is_match(&t)),
-        }
+        crate::value::with_text(value, |t| self.is_match(t)).unwrap_or(false)
     }
 
     /// The anchored pattern that was compiled.

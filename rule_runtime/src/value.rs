@@ -140,8 +140,30 @@ pub fn parse_number(s: &str) -> Option<Number> {
 /// notation (`1.0E7`, `1.234E-5`); `NaN`, `Infinity`, `-Infinity`; `0.0`, `-0.0`.
 pub fn format_float(f: f64) -> String {
     let mut out = String::new();
-    write_float(f, &mut out);
+    // Writing to a `String` cannot fail.
+    let _ = write_float(f, &mut out);
     out
+}
+
+/// Calls `f` with the value's text as [`Value::to_text`] gives it, without allocating
+/// (numbers are formatted on the stack); `None` for null.
+pub fn with_text<R>(v: &Value<'_>, f: impl FnOnce(&str) -> R) -> Option<R> {
+    match v {
+        Value::Str(s) => Some(f(s)),
+        Value::Null => None,
+        Value::Bool(b) => Some(f(bool_text(*b))),
+        Value::Int(i) => {
+            let mut buf = [0u8; 20];
+            Some(f(int_text(*i, &mut buf)))
+        }
+        Value::Float(x) => {
+            let mut t = StackText::new();
+            if write_float(*x, &mut t).is_err() {
+                return Some(f(&format_float(*x)));
+            }
+            Some(f(t.as_str()))
+        }
+    }
 }
 
 /// A small text buffer on the stack, for `format_args!` output that must not allocate.
@@ -190,25 +212,23 @@ fn sci_parts(sci: &str) -> ([u8; 24], usize, i32) {
     (digits, n, exp.parse().unwrap_or(0))
 }
 
-/// [`format_float`] appended to `out`, without allocating beyond `out`'s own growth.
-pub fn write_float(f: f64, out: &mut String) {
-    use std::fmt::Write as _;
+/// [`format_float`] written to `out` (a `String`, or a stack buffer), without allocating
+/// beyond what `out` does itself.
+pub fn write_float<W: std::fmt::Write>(f: f64, out: &mut W) -> std::fmt::Result {
     if f.is_nan() {
-        out.push_str("NaN");
-        return;
+        return out.write_str("NaN");
     }
     if f.is_infinite() {
-        out.push_str(if f > 0.0 { "Infinity" } else { "-Infinity" });
-        return;
+        return out.write_str(if f > 0.0 { "Infinity" } else { "-Infinity" });
     }
     if f.is_sign_negative() {
-        out.push('-');
+        out.write_char('-')?;
     }
     if f == 0.0 {
-        out.push_str("0.0");
-        return;
+        return out.write_str("0.0");
     }
     // Rust's `{:e}` is the shortest round-trip representation: "d.ddde[-]x".
+    use std::fmt::Write as _;
     let mut sci = StackText::new();
     let _ = write!(sci, "{:e}", f.abs());
     let (mut digits, mut n, mut exp) = sci_parts(sci.as_str());
@@ -234,25 +254,25 @@ pub fn write_float(f: f64, out: &mut String) {
         if exp >= 0 {
             let int_len = exp as usize + 1;
             if digits.len() <= int_len {
-                out.push_str(digits);
-                (0..int_len - digits.len()).for_each(|_| out.push('0'));
-                out.push_str(".0");
+                out.write_str(digits)?;
+                for _ in 0..int_len - digits.len() {
+                    out.write_char('0')?;
+                }
+                out.write_str(".0")
             } else {
                 let (int, frac) = digits.split_at(int_len);
-                out.push_str(int);
-                out.push('.');
-                out.push_str(frac);
+                write!(out, "{int}.{frac}")
             }
         } else {
-            out.push_str("0.");
-            (0..(-exp - 1) as usize).for_each(|_| out.push('0'));
-            out.push_str(digits);
+            out.write_str("0.")?;
+            for _ in 0..(-exp - 1) as usize {
+                out.write_char('0')?;
+            }
+            out.write_str(digits)
         }
     } else {
-        out.push_str(first);
-        out.push('.');
-        out.push_str(if rest.is_empty() { "0" } else { rest });
-        let _ = write!(out, "E{exp}");
+        let rest = if rest.is_empty() { "0" } else { rest };
+        write!(out, "{first}.{rest}E{exp}")
     }
 }
 

@@ -5,11 +5,22 @@
 
 use std::cmp::Ordering;
 
-/// A parsed version: numeric parts, and pre-release identifiers (empty for a release).
+/// A parsed version: its numeric core (`1.2.3`) and its pre-release identifiers
+/// (`rc.1`; `None` for a release), both checked at parse time and kept as text, so
+/// parsing and comparing allocate nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Version<'a> {
-    parts: Vec<u64>,
-    pre: Vec<&'a str>,
+    core: &'a str,
+    pre: Option<&'a str>,
+}
+
+/// A numeric part of a version's core (all digits, fits in `u64`).
+fn number(p: &str) -> Option<u64> {
+    if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
+        None
+    } else {
+        p.parse::<u64>().ok()
+    }
 }
 
 impl<'a> Version<'a> {
@@ -18,54 +29,57 @@ impl<'a> Version<'a> {
     pub fn parse(s: &'a str) -> Option<Version<'a>> {
         let s = s.split_once('+').map_or(s, |(v, _)| v);
         let (core, pre) = match s.split_once('-') {
-            Some((c, p)) => (c, p.split('.').collect::<Vec<_>>()),
-            None => (s, Vec::new()),
+            Some((c, p)) => (c, Some(p)),
+            None => (s, None),
         };
-        if pre.iter().any(|p| p.is_empty()) {
+        if pre.is_some_and(|p| p.split('.').any(str::is_empty)) {
             return None;
         }
-        let parts = core
-            .split('.')
-            .map(|p| {
-                if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
-                    None
-                } else {
-                    p.parse::<u64>().ok()
-                }
-            })
-            .collect::<Option<Vec<_>>>()?;
-        Some(Version { parts, pre })
+        if !core.split('.').all(|p| number(p).is_some()) {
+            return None;
+        }
+        Some(Version { core, pre })
     }
 }
 
 impl Ord for Version<'_> {
     fn cmp(&self, other: &Self) -> Ordering {
-        let n = self.parts.len().max(other.parts.len());
-        for i in 0..n {
-            let a = self.parts.get(i).copied().unwrap_or(0);
-            let b = other.parts.get(i).copied().unwrap_or(0);
-            match a.cmp(&b) {
-                Ordering::Equal => {}
-                o => return o,
+        // Numeric parts, a missing part counting as 0 (`1.2` == `1.2.0`).
+        let mut a = self.core.split('.').map(|p| number(p).unwrap_or(0));
+        let mut b = other.core.split('.').map(|p| number(p).unwrap_or(0));
+        loop {
+            match (a.next(), b.next()) {
+                (None, None) => break,
+                (x, y) => match x.unwrap_or(0).cmp(&y.unwrap_or(0)) {
+                    Ordering::Equal => {}
+                    o => return o,
+                },
             }
         }
-        match (self.pre.is_empty(), other.pre.is_empty()) {
-            (true, true) => Ordering::Equal,
-            (true, false) => Ordering::Greater,
-            (false, true) => Ordering::Less,
-            (false, false) => {
-                for (a, b) in self.pre.iter().zip(&other.pre) {
-                    let o = match (a.parse::<u64>(), b.parse::<u64>()) {
-                        (Ok(x), Ok(y)) => x.cmp(&y),
-                        (Ok(_), Err(_)) => Ordering::Less,
-                        (Err(_), Ok(_)) => Ordering::Greater,
-                        (Err(_), Err(_)) => a.cmp(b),
-                    };
-                    if o != Ordering::Equal {
-                        return o;
+        match (self.pre, other.pre) {
+            (None, None) => Ordering::Equal,
+            (None, Some(_)) => Ordering::Greater,
+            (Some(_), None) => Ordering::Less,
+            (Some(x), Some(y)) => {
+                let (mut xs, mut ys) = (x.split('.'), y.split('.'));
+                loop {
+                    match (xs.next(), ys.next()) {
+                        (None, None) => return Ordering::Equal,
+                        (None, Some(_)) => return Ordering::Less,
+                        (Some(_), None) => return Ordering::Greater,
+                        (Some(a), Some(b)) => {
+                            let o = match (a.parse::<u64>(), b.parse::<u64>()) {
+                                (Ok(x), Ok(y)) => x.cmp(&y),
+                                (Ok(_), Err(_)) => Ordering::Less,
+                                (Err(_), Ok(_)) => Ordering::Greater,
+                                (Err(_), Err(_)) => a.cmp(b),
+                            };
+                            if o != Ordering::Equal {
+                                return o;
+                            }
+                        }
                     }
                 }
-                self.pre.len().cmp(&other.pre.len())
             }
         }
     }

@@ -310,8 +310,29 @@ impl<'a> RuleGen<'a> {
                 }
             }
         } else {
+            // A non-optional key without a value excludes the event (C.3): checked first,
+            // so a stage that matches an event without its keys costs no allocation.
+            let required: Vec<TokenStream> = stage
+                .keys
+                .iter()
+                .filter(|k| !k.optional)
+                .map(|k| {
+                    let slot = self.slot(k.field);
+                    quote!(ev.slot(#slot).is_empty())
+                })
+                .collect();
+            let guard = if required.is_empty() {
+                quote!()
+            } else {
+                quote! {
+                    if #(#required)||* {
+                        return ::std::vec::Vec::new();
+                    }
+                }
+            };
             quote! {
                 fn #k(ev: ::rule_runtime::fields::EventView<'_>) -> ::std::vec::Vec<::rule_runtime::state::Key> {
+                    #guard
                     ::rule_runtime::key::key_tuples(&[#(#key_items),*])
                 }
             }
