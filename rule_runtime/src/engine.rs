@@ -11,8 +11,10 @@
 //! only as its [`Ordinal`] (no copy of the event is made): it still moves time forward.
 //! When an event is released in order, each rule it hit gets it ([`RuleState::on_hits`]),
 //! in rule order; a stateful rule whose [`RuleState::next_deadline`] the event's
-//! timestamp has reached is told the new watermark first, in the same rule order. Rules
-//! that neither were hit nor hold anything due are not called at all.
+//! timestamp has reached is told the new watermark ([`RuleState::advance_watermark`]),
+//! in the same rule order, unless the event also hit it (taking an in-order hit advances
+//! a rule's own watermark first). Rules that neither were hit nor hold anything due are
+//! not called at all.
 //!
 //! # Order and lateness
 //!
@@ -339,18 +341,24 @@ impl<E> Engine<E> {
     /// An engine over `rules` (each rule's state with its pipes, applied in order), in
     /// rule order: rule `i` of the [`SetHits`] pushed is `rules[i]`.
     pub fn new(config: EngineConfig, rules: Vec<RuleEntry<E>>) -> Self {
-        let rules = rules
+        let rules: Vec<Rule<E>> = rules
             .into_iter()
             .map(|(state, pipes)| Rule {
+                deadline: state.next_deadline(),
                 state,
                 pipeline: Pipeline::new(&pipes),
-                deadline: None,
             })
+            .collect();
+        // A state may hold something due from the start (restored state, say).
+        let due = rules
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.deadline.map(|d| Reverse((d, i))))
             .collect();
         Engine {
             config,
             rules,
-            due: BinaryHeap::new(),
+            due,
             window: BinaryHeap::new(),
             arrival: 0,
             max_ts: None,

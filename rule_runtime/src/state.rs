@@ -122,7 +122,9 @@ pub trait RuleState<E> {
     fn info(&self) -> &Arc<RuleInfo>;
 
     /// An event that hit some stage of this rule. Alerts it completes are pushed to
-    /// `out` in completion order.
+    /// `out` in completion order. An in-order hit first advances the state's watermark to
+    /// the event's timestamp (the engine does not call [`RuleState::advance_watermark`]
+    /// for that event too).
     fn on_hits(&mut self, hits: &StageHits, event: &E, timing: Timing<'_>, out: &mut Vec<Alert<E>>);
 
     /// No event with a timestamp below `ts_ms` will come: alerts waiting on a window

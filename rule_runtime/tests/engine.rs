@@ -1072,8 +1072,6 @@ fn a_rescheduled_deadline_fires_once_at_its_new_time() {
 }
 
 #[test]
-#[ignore = "engine bug: Engine::new does not schedule the states' initial next_deadline \
-            (ignored until the rule is hit or flushed)"]
 fn a_deadline_held_from_the_start_fires() {
     let log = Log::default();
     let mut h = Harness::new(
