@@ -112,12 +112,9 @@ fn check(args: &[String]) -> ExitCode {
         if f.diagnostics.is_empty() || (quiet && !f.has_errors()) {
             continue;
         }
-        let name = f.path.display().to_string();
-        for d in &f.diagnostics {
-            if quiet && !d.is_error() {
-                continue;
-            }
-            println!("{}", d.render(&name, &f.text));
+        // At most 20 per file, then `… and N more`; the summary below counts them all.
+        for rendered in f.render_capped(quiet) {
+            println!("{rendered}");
         }
     }
     println!("{}", report.summary());

@@ -8,7 +8,6 @@ pub struct Counting;
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
 
 // SAFETY: every call is forwarded to the system allocator unchanged; the counters are
 // only bookkeeping.
@@ -37,7 +36,6 @@ unsafe impl GlobalAlloc for Counting {
 }
 
 fn note_alloc(size: usize) {
-    ALLOCS.fetch_add(1, Ordering::Relaxed);
     let live = LIVE.fetch_add(size, Ordering::Relaxed) + size;
     PEAK.fetch_max(live, Ordering::Relaxed);
 }
@@ -55,9 +53,4 @@ pub fn peak() -> usize {
 /// Starts a new peak measurement from the current live bytes.
 pub fn reset_peak() {
     PEAK.store(live(), Ordering::Relaxed);
-}
-
-/// Allocations made so far.
-pub fn allocations() -> usize {
-    ALLOCS.load(Ordering::Relaxed)
 }

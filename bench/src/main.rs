@@ -1,7 +1,7 @@
 //! `eqlc_bench`: the measuring half of `cargo xtask bench` (see `BENCHMARKS.md`).
 //!
 //! ```text
-//! eqlc_bench [--quick] [--events N] [--json FILE] [--stream-out FILE]
+//! eqlc_bench [--quick] [--events N] [--json FILE] [--stream-out FILE] [--only M1…M7]
 //! ```
 //!
 //! Builds one in-memory NDJSON stream (`streamgen`, with the values the compiled rules
@@ -23,9 +23,7 @@ use std::process::ExitCode;
 static ALLOC: alloc::Counting = alloc::Counting;
 
 /// The rules compiled in (`EQLC_RULES_DIR` at build time, default `rules/`).
-pub mod compiled {
-    rule_macros::include_rules!();
-}
+pub use eqlc_bench_rules as compiled;
 
 /// What to run.
 pub struct Options {
@@ -34,6 +32,8 @@ pub struct Options {
     pub json: Option<PathBuf>,
     pub stream_out: Option<PathBuf>,
     pub rules_dir: PathBuf,
+    /// Only this figure (`M1` … `M7`), for profiling.
+    pub only: Option<String>,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -42,7 +42,8 @@ fn parse_args() -> Result<Options, String> {
         events: 0,
         json: None,
         stream_out: None,
-        rules_dir: PathBuf::from(env!("EQLC_RULES_DIR_ABS")),
+        rules_dir: PathBuf::from(compiled::RULES_DIR),
+        only: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -58,6 +59,7 @@ fn parse_args() -> Result<Options, String> {
             "--stream-out" => {
                 o.stream_out = Some(args.next().ok_or("--stream-out takes a file")?.into())
             }
+            "--only" => o.only = Some(args.next().ok_or("--only takes a figure id")?),
             other => return Err(format!("unknown argument `{other}`")),
         }
     }

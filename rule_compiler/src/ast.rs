@@ -233,8 +233,12 @@ pub enum ExprKind {
         insensitive: bool,
     },
     Not(Box<Expr>),
-    And(Box<Expr>, Box<Expr>),
-    Or(Box<Expr>, Box<Expr>),
+    /// `a and b and …`: a chain of two or more operands, as written (a parenthesised
+    /// chain inside a chain stays one operand). Chains are n-ary so that a long one
+    /// (thousands of terms) is a wide tree, not a deep one.
+    And(Vec<Expr>),
+    /// `a or b or …`: like [`ExprKind::And`].
+    Or(Vec<Expr>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -333,9 +337,20 @@ impl Query {
 }
 
 impl Expr {
-    /// Visit this expression and every sub-expression, parents first.
+    /// Visit this expression and every sub-expression, parents first (pre-order). The
+    /// walk keeps its own stack, so it does not recurse however deep the tree is.
     pub fn walk<'a>(&'a self, f: &mut dyn FnMut(&'a Expr)) {
-        f(self);
+        let mut stack = vec![self];
+        while let Some(e) = stack.pop() {
+            f(e);
+            let mark = stack.len();
+            e.for_each_child(|c| stack.push(c));
+            stack[mark..].reverse();
+        }
+    }
+
+    /// Call `f` on each direct sub-expression, in source order.
+    pub fn for_each_child<'a>(&'a self, mut f: impl FnMut(&'a Expr)) {
         match &self.kind {
             ExprKind::Null
             | ExprKind::Bool(_)
@@ -343,24 +358,47 @@ impl Expr {
             | ExprKind::Float(_)
             | ExprKind::Str(_)
             | ExprKind::Field(_) => {}
-            ExprKind::Call { args, .. } => args.iter().for_each(|a| a.walk(f)),
-            ExprKind::Neg(e) | ExprKind::Not(e) => e.walk(f),
-            ExprKind::Arith { lhs, rhs, .. }
-            | ExprKind::Compare { lhs, rhs, .. }
-            | ExprKind::And(lhs, rhs)
-            | ExprKind::Or(lhs, rhs) => {
-                lhs.walk(f);
-                rhs.walk(f);
+            ExprKind::Call { args, .. } => args.iter().for_each(f),
+            ExprKind::Neg(e) | ExprKind::Not(e) => f(e),
+            ExprKind::Arith { lhs, rhs, .. } | ExprKind::Compare { lhs, rhs, .. } => {
+                f(lhs);
+                f(rhs);
             }
+            ExprKind::And(xs) | ExprKind::Or(xs) => xs.iter().for_each(f),
             ExprKind::Pattern { lhs, patterns, .. } => {
-                lhs.walk(f);
-                patterns.iter().for_each(|p| p.walk(f));
+                f(lhs);
+                patterns.iter().for_each(f);
             }
             ExprKind::In { lhs, list, .. } => {
-                lhs.walk(f);
-                list.iter().for_each(|p| p.walk(f));
+                f(lhs);
+                list.iter().for_each(f);
             }
         }
+    }
+
+    /// The height of the tree: 1 for a literal or a field, one more than the deepest
+    /// sub-expression otherwise (an `and`/`or` chain is one level whatever its length).
+    /// Computed without recursion. The recursive walks of a rule (checker, printer,
+    /// lowering, both back ends) are bounded by [`crate::parser::MAX_EXPR_DEPTH`]
+    /// levels of it.
+    pub fn depth(&self) -> usize {
+        self.deepest().1
+    }
+
+    /// The deepest sub-expression (the first one in a pre-order walk at the greatest
+    /// depth) and the height of the tree.
+    pub fn deepest(&self) -> (&Expr, usize) {
+        let mut best = (self, 1);
+        let mut stack = vec![(self, 1usize)];
+        while let Some((e, d)) = stack.pop() {
+            if d > best.1 {
+                best = (e, d);
+            }
+            let mark = stack.len();
+            e.for_each_child(|c| stack.push((c, d + 1)));
+            stack[mark..].reverse();
+        }
+        best
     }
 
     pub fn is_literal(&self) -> bool {

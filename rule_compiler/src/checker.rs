@@ -6,6 +6,8 @@
 use crate::ast::*;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::functions;
+use crate::parser::MAX_EXPR_DEPTH;
+use crate::printer::{clip, excerpt};
 use crate::schema::{FieldType, Lookup, Schema};
 use std::collections::HashSet;
 
@@ -41,6 +43,19 @@ impl Checker<'_> {
     }
 
     fn filter(&mut self, f: &EventFilter) {
+        // The parser builds nothing deeper than the limit; a tree built some other way
+        // is checked here (without recursion) before the recursive walks below and in
+        // the back ends see it.
+        let (deepest, depth) = f.condition.deepest();
+        if depth > MAX_EXPR_DEPTH {
+            self.error(
+                Code::Limit,
+                Span::new(deepest.span.start, deepest.span.start),
+                format!("expression is nested {depth} levels deep; the limit is {MAX_EXPR_DEPTH}"),
+                "split the rule into several rules, or flatten the condition",
+            );
+            return;
+        }
         self.expr(&f.condition);
     }
 
@@ -211,7 +226,11 @@ impl Checker<'_> {
                         self.error(
                             Code::Argument,
                             p.span,
-                            format!("`{}` takes string patterns, found `{p}`", op.symbol()),
+                            format!(
+                                "`{}` takes string patterns, found `{}`",
+                                op.symbol(),
+                                excerpt(p)
+                            ),
                             "quote the pattern: `field : \"value*\"`; for numbers use `==`",
                         );
                     }
@@ -243,10 +262,11 @@ impl Checker<'_> {
                 patterns.iter().for_each(|p| self.expr(p));
             }
             ExprKind::Neg(x) | ExprKind::Not(x) => self.expr(x),
-            ExprKind::Arith { lhs, rhs, .. } | ExprKind::And(lhs, rhs) | ExprKind::Or(lhs, rhs) => {
+            ExprKind::Arith { lhs, rhs, .. } => {
                 self.expr(lhs);
                 self.expr(rhs);
             }
+            ExprKind::And(xs) | ExprKind::Or(xs) => xs.iter().for_each(|x| self.expr(x)),
             ExprKind::Null
             | ExprKind::Bool(_)
             | ExprKind::Int(_)
@@ -280,7 +300,7 @@ impl Checker<'_> {
             self.error(
                 Code::UnknownFunction,
                 span,
-                format!("unknown function `{name}`"),
+                format!("unknown function `{}`", clip(name)),
                 help,
             );
             return;
@@ -368,11 +388,11 @@ impl Checker<'_> {
             Diagnostic::warning(
                 Code::UnknownField,
                 f.span,
-                format!("field `{}` is not in the schema", f.path),
+                format!("field `{}` is not in the schema", clip(&f.path)),
             )
             .with_help(format!(
                 "check the spelling; if the field may be absent from the index mapping, write `?{}`",
-                f.path
+                clip(&f.path)
             )),
         );
     }
@@ -408,8 +428,9 @@ impl Checker<'_> {
                     Code::TypeMismatch,
                     lit.span,
                     format!(
-                        "`{} {op} {lit}` can never match: `{}` is {} field",
+                        "`{} {op} {}` can never match: `{}` is {} field",
                         f.path,
+                        excerpt(lit),
                         f.path,
                         t.with_article()
                     ),

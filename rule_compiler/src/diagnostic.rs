@@ -164,25 +164,19 @@ impl Diagnostic {
                 let gutter = loc.line.to_string();
                 let pad = " ".repeat(gutter.len());
                 let _ = writeln!(out, "{pad} |");
-                let _ = writeln!(out, "{gutter} | {}", line_text.text.trim_end());
                 // Caret under the span (clipped to this line), columns in characters.
-                let start_col = text[line_text.start..span.start.min(text.len())]
-                    .chars()
-                    .count();
+                let start = floor_char_boundary(text, span.start.min(text.len()));
+                let start_col = text[line_text.start..start].chars().count();
                 let line_end = line_text.start + line_text.text.len();
                 let end = span.end.clamp(span.start, line_end.max(span.start));
                 let width = text
-                    .get(span.start.min(text.len())..end.min(text.len()))
+                    .get(start..end.min(text.len()))
                     .map(|s| s.chars().count())
                     .unwrap_or(0)
                     .max(1);
-                let lead: String = line_text
-                    .text
-                    .chars()
-                    .take(start_col)
-                    .map(|c| if c == '\t' { '\t' } else { ' ' })
-                    .collect();
-                let _ = writeln!(out, "{pad} | {lead}{}", "^".repeat(width));
+                let snippet = Snippet::new(line_text.text.trim_end(), start_col, width);
+                let _ = writeln!(out, "{gutter} | {}", snippet.line);
+                let _ = writeln!(out, "{pad} | {}{}", snippet.lead, "^".repeat(snippet.width));
                 if let Some(help) = &self.help {
                     let _ = writeln!(out, "{pad} = help: {help}");
                 }
@@ -196,6 +190,107 @@ impl Diagnostic {
         }
         out
     }
+}
+
+/// The widest snippet line shown, in characters. A longer line (a generated rule may put
+/// 250 KB on one line) is shown as a window of this many characters around the caret,
+/// with `…` where it is cut.
+pub const SNIPPET_WIDTH: usize = 100;
+
+/// How many characters before the caret a cut line keeps.
+const SNIPPET_CONTEXT: usize = 30;
+
+/// The most diagnostics rendered for one file; the rest are summed up in one line
+/// (`… and 412 more …`).
+pub const MAX_RENDERED_PER_FILE: usize = 20;
+
+/// The line shown in a snippet, and the caret under it.
+struct Snippet {
+    line: String,
+    /// What goes before the caret (spaces, and tabs where the line has them).
+    lead: String,
+    /// The caret's width in characters.
+    width: usize,
+}
+
+impl Snippet {
+    /// `line` (trimmed) with a caret from character `col`, `width` characters wide,
+    /// windowed to [`SNIPPET_WIDTH`] characters.
+    fn new(line: &str, col: usize, width: usize) -> Snippet {
+        let n = line.chars().count();
+        let (from, to) = if n <= SNIPPET_WIDTH {
+            (0, n)
+        } else {
+            let from = col.saturating_sub(SNIPPET_CONTEXT).min(n - SNIPPET_WIDTH);
+            (from, from + SNIPPET_WIDTH)
+        };
+        let byte = |c: usize| line.char_indices().nth(c).map_or(line.len(), |(i, _)| i);
+        let (bfrom, bto) = (byte(from), byte(to));
+        let mut shown = String::new();
+        let mut lead = String::new();
+        if from > 0 {
+            shown.push('…');
+            lead.push(' ');
+        }
+        shown.push_str(&line[bfrom..bto]);
+        if to < n {
+            shown.push('…');
+        }
+        lead.extend(
+            line[bfrom..]
+                .chars()
+                .take(col.saturating_sub(from))
+                .map(|c| if c == '\t' { '\t' } else { ' ' }),
+        );
+        // A caret past the end of the line (pointing at the end of the query) still
+        // gets its column.
+        let past_end = col.saturating_sub(n.max(from));
+        lead.extend(std::iter::repeat_n(' ', past_end));
+        let width = if to < n {
+            width.min(to.saturating_sub(col)).max(1)
+        } else {
+            width
+        };
+        Snippet {
+            line: shown,
+            lead,
+            width,
+        }
+    }
+}
+
+/// Render the diagnostics of one file ([`Diagnostic::render`] each), at most
+/// [`MAX_RENDERED_PER_FILE`] of them, then one line counting the rest:
+/// `… and 412 more in rules/x.toml (410 errors, 2 warnings)`.
+pub fn render_capped<'a>(
+    diagnostics: impl IntoIterator<Item = &'a Diagnostic>,
+    file: &str,
+    text: &str,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut errors, mut warnings) = (0usize, 0usize);
+    for d in diagnostics {
+        if out.len() < MAX_RENDERED_PER_FILE {
+            out.push(d.render(file, text));
+        } else if d.is_error() {
+            errors += 1;
+        } else {
+            warnings += 1;
+        }
+    }
+    if errors + warnings > 0 {
+        let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+        let what = match (errors, warnings) {
+            (e, 0) => plural(e, "error"),
+            (0, w) => plural(w, "warning"),
+            (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
+        };
+        out.push(format!(
+            "… and {} more in {file} ({what})\n",
+            errors + warnings
+        ));
+    }
+    out
 }
 
 /// A 1-based line and column (in characters) of a byte offset.
@@ -260,6 +355,60 @@ mod tests {
             r,
             "error[unknown-function]: unknown function `foo`\n  --> r.toml:3:15\n  |\n3 | process where foo(x)\n  |               ^^^\n  = help: check the spelling\n"
         );
+    }
+
+    #[test]
+    fn a_long_line_is_shown_as_a_window_around_the_caret() {
+        // 2,001 characters on one line, an error at column 1,002 (after 1,000 `x`s and
+        // a tab).
+        let line = format!("{}\tbad(é){}", "x".repeat(1000), "y".repeat(1000));
+        let text = format!("q = \"\"\"\n{line}\n\"\"\"\n");
+        let start = text.find("bad").unwrap();
+        let d = Diagnostic::error(Code::UnknownFunction, Span::new(start, start + 3), "m");
+        let r = d.render("r.toml", &text);
+        let lines: Vec<&str> = r.lines().collect();
+        assert_eq!(lines[1], "  --> r.toml:2:1002");
+        let shown = lines[3].strip_prefix("2 | ").unwrap();
+        let caret = lines[4].strip_prefix("  | ").unwrap();
+        assert_eq!(shown.chars().count(), SNIPPET_WIDTH + 2, "{shown}");
+        assert!(shown.starts_with('…') && shown.ends_with('…'));
+        // The caret is under `bad`, the tab kept in the lead so that it lines up.
+        let col = caret.chars().position(|c| c == '^').unwrap();
+        let under: String = shown.chars().skip(col).take(3).collect();
+        assert_eq!(under, "bad");
+        assert_eq!(caret.matches('^').count(), 3);
+        assert!(caret.contains('\t'));
+        // A span longer than the window is clipped to it.
+        let end = text.rfind('y').unwrap();
+        let d = Diagnostic::error(Code::Syntax, Span::new(start, end + 1), "m");
+        let r = d.render("r.toml", &text);
+        let caret = r.lines().nth(4).unwrap();
+        assert!(caret.matches('^').count() < SNIPPET_WIDTH, "{caret}");
+        // A caret near the end of the line keeps the window full.
+        let d = Diagnostic::error(Code::Syntax, Span::new(end, end + 1), "m");
+        let r = d.render("r.toml", &text);
+        let shown = r.lines().nth(3).unwrap().strip_prefix("2 | ").unwrap();
+        assert_eq!(shown.chars().count(), SNIPPET_WIDTH + 1);
+        assert!(shown.starts_with('…') && shown.ends_with('y'));
+        let caret = r.lines().nth(4).unwrap().strip_prefix("  | ").unwrap();
+        assert_eq!(caret.chars().count(), SNIPPET_WIDTH + 1);
+        assert!(caret.ends_with(" ^"));
+    }
+
+    #[test]
+    fn at_most_twenty_diagnostics_are_rendered_per_file() {
+        let text = "any where true\n";
+        let mut ds: Vec<Diagnostic> = (0..30)
+            .map(|_| Diagnostic::error(Code::Syntax, Span::new(0, 3), "e"))
+            .collect();
+        ds.extend((0..3).map(|_| Diagnostic::warning(Code::UnknownField, Span::new(0, 3), "w")));
+        let r = render_capped(&ds, "r.eql", text);
+        assert_eq!(r.len(), MAX_RENDERED_PER_FILE + 1);
+        assert_eq!(
+            r.last().unwrap(),
+            "… and 13 more in r.eql (10 errors, 3 warnings)\n"
+        );
+        assert_eq!(render_capped(&ds[..20], "r.eql", text).len(), 20);
     }
 
     #[test]

@@ -328,16 +328,14 @@ impl Lowerer {
         Ok(match &e.kind {
             ExprKind::Bool(b) => Cond::Const(*b),
             ExprKind::Not(x) => Cond::Not(Box::new(self.cond(x)?)),
-            ExprKind::And(a, b) => {
-                let mut items = Vec::new();
-                self.flatten(a, true, &mut items)?;
-                self.flatten(b, true, &mut items)?;
+            ExprKind::And(xs) => {
+                let mut items = Vec::with_capacity(xs.len());
+                self.flatten(xs, true, &mut items)?;
                 Cond::And(items)
             }
-            ExprKind::Or(a, b) => {
-                let mut items = Vec::new();
-                self.flatten(a, false, &mut items)?;
-                self.flatten(b, false, &mut items)?;
+            ExprKind::Or(xs) => {
+                let mut items = Vec::with_capacity(xs.len());
+                self.flatten(xs, false, &mut items)?;
                 Cond::Or(items)
             }
             ExprKind::Compare { op, lhs, rhs } => {
@@ -453,17 +451,23 @@ impl Lowerer {
         })
     }
 
-    fn flatten(&mut self, e: &ast::Expr, and: bool, out: &mut Vec<Cond>) -> Result<(), LowerError> {
-        match (&e.kind, and) {
-            (ExprKind::And(a, b), true) | (ExprKind::Or(a, b), false) => {
-                self.flatten(a, and, out)?;
-                self.flatten(b, and, out)
-            }
-            _ => {
-                out.push(self.cond(e)?);
-                Ok(())
+    /// The operands of an `and` (`and == true`) or `or` chain, with the operands of
+    /// chains of the same kind nested in it (in parentheses) spliced in.
+    fn flatten(
+        &mut self,
+        xs: &[ast::Expr],
+        and: bool,
+        out: &mut Vec<Cond>,
+    ) -> Result<(), LowerError> {
+        for x in xs {
+            match (&x.kind, and) {
+                (ExprKind::And(inner), true) | (ExprKind::Or(inner), false) => {
+                    self.flatten(inner, and, out)?
+                }
+                _ => out.push(self.cond(x)?),
             }
         }
+        Ok(())
     }
 
     fn value(&mut self, e: &ast::Expr) -> Result<ValueIr, LowerError> {

@@ -6,7 +6,8 @@
 
 use crate::ast::*;
 use crate::diagnostic::{Code, Diagnostic};
-use pest::iterators::{Pair, Pairs};
+use crate::printer::clip;
+use pest::iterators::Pair;
 use pest::pratt_parser::{Assoc, Op, PrattParser};
 use pest::Parser as _;
 use std::sync::LazyLock;
@@ -20,15 +21,19 @@ struct EqlParser;
 pub const MAX_QUERY_LEN: usize = 256 * 1024;
 
 /// The deepest nesting accepted: brackets, parentheses and chains of prefix
-/// operators (`not not …`, `- - …`). Bounds the parser's recursion.
+/// operators (`not not …`, `- - …`). Checked on the text before pest's recursive
+/// descent runs, so it bounds pest's recursion.
 pub const MAX_NESTING_DEPTH: usize = 64;
 
-static BOOL_PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
-    PrattParser::new()
-        .op(Op::infix(Rule::kw_or, Assoc::Left))
-        .op(Op::infix(Rule::kw_and, Assoc::Left))
-        .op(Op::prefix(Rule::kw_not))
-});
+/// The deepest expression accepted, in levels: every `not`, unary minus, comparison,
+/// `:`/`like`/`regex`/`in` predicate, function call and `and`/`or` chain whose operand
+/// it is adds one level, and an arithmetic chain of n operators adds n. An `and`/`or`
+/// chain is one level however long it is (the corpus has chains and lists of
+/// thousands of terms). The builder counts levels as it descends and does not build
+/// past the limit, so every recursive walk of a rule (checker, printer, lowering,
+/// interpreter, code generator, and the Rust compiler on the generated code) is
+/// bounded by it. The deepest corpus condition has 10.
+pub const MAX_EXPR_DEPTH: usize = 64;
 
 static ARITH_PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
     PrattParser::new()
@@ -57,7 +62,7 @@ pub fn parse_query(src: &str) -> Result<Query, Vec<Diagnostic>> {
         return Err(vec![d]);
     }
     let mut pairs = EqlParser::parse(Rule::query, src).map_err(|e| vec![syntax_error(src, e)])?;
-    let mut b = Builder { errors: Vec::new() };
+    let mut b = Builder::default();
     let query = pairs.next().map(|p| b.query(p));
     match query {
         Some(q) if b.errors.is_empty() => Ok(q),
@@ -223,8 +228,13 @@ fn span_of(p: &Pair<'_, Rule>) -> Span {
     Span::new(s.start(), s.end())
 }
 
+#[derive(Default)]
 struct Builder {
     errors: Vec<Diagnostic>,
+    /// How many levels (see [`MAX_EXPR_DEPTH`]) lie above the expression being built.
+    level: usize,
+    /// The depth error has been reported (once per query).
+    too_deep: bool,
 }
 
 /// What a `seq_header` may hold, per query kind.
@@ -307,8 +317,8 @@ impl Builder {
                     self.err(
                         Code::Pipe,
                         span,
-                        format!("`| {}` needs a count", name.as_str()),
-                        format!("write `| {} 10`", name.as_str()),
+                        format!("`| {}` needs a count", clip(name.as_str())),
+                        format!("write `| {} 10`", clip(name.as_str())),
                     );
                     return None;
                 };
@@ -323,7 +333,11 @@ impl Builder {
                         self.err(
                             Code::Pipe,
                             span_of(&count),
-                            format!("`{}` is not a valid count for `| {}`", text, name.as_str()),
+                            format!(
+                                "`{}` is not a valid count for `| {}`",
+                                clip(text),
+                                name.as_str()
+                            ),
                             "the count must be a non-negative whole number",
                         );
                         None
@@ -334,7 +348,7 @@ impl Builder {
                 let name = inner.into_inner().next().map(|p| p.as_str().to_string())?;
                 self.unsupported(
                     span,
-                    &format!("the pipe `| {name}`"),
+                    &format!("the pipe `| {}`", clip(&name)),
                     "only `| head N` and `| tail N` are supported",
                 );
                 None
@@ -460,7 +474,7 @@ impl Builder {
                 self.err(
                     Code::Syntax,
                     span_of(&name),
-                    format!("unknown parameter `{other}`"),
+                    format!("unknown parameter `{}`", clip(other)),
                     "the only query parameter is `with maxspan=<number><unit>`",
                 );
                 None
@@ -479,7 +493,7 @@ impl Builder {
             self.err(
                 Code::MaxSpan,
                 vspan,
-                format!("maxspan `{}` is not a whole number", number.as_str()),
+                format!("maxspan `{}` is not a whole number", clip(number.as_str())),
                 "use a smaller unit instead of a fraction, e.g. `1500ms` for 1.5s",
             );
             return None;
@@ -488,8 +502,11 @@ impl Builder {
             self.err(
                 Code::MaxSpan,
                 vspan,
-                format!("no time unit in maxspan `{}`", number.as_str()),
-                format!("add a unit: `{}s` (units: ms, s, m, h, d)", number.as_str()),
+                format!("no time unit in maxspan `{}`", clip(number.as_str())),
+                format!(
+                    "add a unit: `{}s` (units: ms, s, m, h, d)",
+                    clip(number.as_str())
+                ),
             );
             return None;
         };
@@ -497,7 +514,7 @@ impl Builder {
             self.err(
                 Code::MaxSpan,
                 span_of(&unit),
-                format!("unknown time unit `{}` in maxspan", unit.as_str()),
+                format!("unknown time unit `{}` in maxspan", clip(unit.as_str())),
                 "use one of ms, s, m, h, d",
             );
             return None;
@@ -506,7 +523,7 @@ impl Builder {
             self.err(
                 Code::MaxSpan,
                 vspan,
-                format!("maxspan `{}` is out of range", number.as_str()),
+                format!("maxspan `{}` is out of range", clip(number.as_str())),
                 "use a larger unit",
             );
             return None;
@@ -714,7 +731,7 @@ impl Builder {
             self.err(
                 Code::Syntax,
                 span_of(&name),
-                format!("unknown stage parameter `{}`", name.as_str()),
+                format!("unknown stage parameter `{}`", clip(name.as_str())),
                 "the only stage parameter is `with runs=N`",
             );
             return None;
@@ -724,7 +741,7 @@ impl Builder {
             self.err(
                 Code::Runs,
                 span_of(&value),
-                format!("`runs={text}` is not a number"),
+                format!("`runs={}` is not a number", clip(text)),
                 "runs takes a plain count: `with runs=3`",
             );
             return None;
@@ -735,7 +752,7 @@ impl Builder {
                 self.err(
                     Code::Runs,
                     span_of(&value),
-                    format!("`runs={text}` is out of range"),
+                    format!("`runs={}` is out of range", clip(text)),
                     "runs must be a whole number from 1 to 100",
                 );
                 None
@@ -745,40 +762,123 @@ impl Builder {
 
     // ------------------------------------------------------------ expressions
 
-    fn expr(&mut self, pair: Pair<'_, Rule>) -> Expr {
-        let pairs = pair.into_inner();
-        self.bool_pratt(pairs)
+    /// Can an expression be built `extra` levels below the current one? If not, report
+    /// that it would be nested too deep (once per query), pointing at `pair`'s start.
+    fn fits(&mut self, extra: usize, pair: &Pair<'_, Rule>) -> bool {
+        if self.level + extra < MAX_EXPR_DEPTH {
+            return true;
+        }
+        if !self.too_deep {
+            self.too_deep = true;
+            let start = pair.as_span().start();
+            // The operand may be long: point at its first character.
+            let end = start + pair.as_str().chars().next().map_or(0, char::len_utf8);
+            self.err(
+                Code::Limit,
+                Span::new(start, end),
+                format!("expression is nested more than {MAX_EXPR_DEPTH} levels deep"),
+                "split the rule into several rules, or flatten the condition (each enclosing `not`, \
+                 comparison, function call or arithmetic operator adds a level; an `and`/`or` chain \
+                 adds one)",
+            );
+        }
+        false
     }
 
-    fn bool_pratt(&mut self, pairs: Pairs<'_, Rule>) -> Expr {
-        // The Pratt closures cannot borrow `self` mutably at once; collect errors in a
-        // local builder and merge.
-        let cell = std::cell::RefCell::new(std::mem::take(&mut self.errors));
-        let result = BOOL_PRATT
-            .map_primary(|p| {
-                let mut b = Builder {
-                    errors: std::mem::take(&mut *cell.borrow_mut()),
+    /// Build `build`'s expression `extra` levels below the current one, or nothing if
+    /// that is too deep (see [`Builder::fits`]).
+    fn nested<'i>(
+        &mut self,
+        extra: usize,
+        pair: Pair<'i, Rule>,
+        build: impl FnOnce(&mut Self, Pair<'i, Rule>) -> Expr,
+    ) -> Option<Expr> {
+        if !self.fits(extra, &pair) {
+            return None;
+        }
+        self.level += extra;
+        let e = build(self, pair);
+        self.level -= extra;
+        Some(e)
+    }
+
+    /// [`Builder::nested`], with a placeholder for what is not built.
+    fn nested_or_placeholder<'i>(
+        &mut self,
+        extra: usize,
+        pair: Pair<'i, Rule>,
+        build: impl FnOnce(&mut Self, Pair<'i, Rule>) -> Expr,
+    ) -> Expr {
+        let span = span_of(&pair);
+        self.nested(extra, pair, build).unwrap_or(Expr {
+            kind: ExprKind::Null,
+            span,
+        })
+    }
+
+    /// A builder for a Pratt closure, which cannot borrow `self`: it takes `self`'s
+    /// state and [`Builder::restore`] gives it back.
+    fn take(&mut self) -> Builder {
+        Builder {
+            errors: std::mem::take(&mut self.errors),
+            level: self.level,
+            too_deep: self.too_deep,
+        }
+    }
+
+    fn restore(&mut self, b: Builder) {
+        self.errors = b.errors;
+        self.too_deep = b.too_deep;
+    }
+
+    /// `not* operand ((and | or) not* operand)*`, built without recursion: `or` chains
+    /// of `and` chains, each n-ary (a chain of 23,000 terms is two levels, not 23,000),
+    /// `not` binding tightest, as Elasticsearch's grammar has it.
+    fn expr(&mut self, pair: Pair<'_, Rule>) -> Expr {
+        let span = span_of(&pair);
+        // Terms (the `not`s before an operand, and the operand), in `or` groups of `and`
+        // chains.
+        let mut groups: Vec<Vec<(Vec<Span>, Pair<'_, Rule>)>> = vec![Vec::new()];
+        let mut nots = Vec::new();
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::kw_not => nots.push(span_of(&p)),
+                Rule::kw_and => {}
+                Rule::kw_or => groups.push(Vec::new()),
+                _ => {
+                    if let Some(g) = groups.last_mut() {
+                        g.push((std::mem::take(&mut nots), p));
+                    }
+                }
+            }
+        }
+        let or_level = usize::from(groups.len() > 1);
+        let mut alternatives = Vec::with_capacity(groups.len());
+        for group in groups {
+            let and_level = usize::from(group.len() > 1);
+            let mut terms = Vec::with_capacity(group.len());
+            for (nots, p) in group {
+                let extra = or_level + and_level + nots.len();
+                let operand = span_of(&p);
+                let Some(mut e) = self.nested(extra, p, Self::bool_primary) else {
+                    // Too deep: a placeholder, without the `not`s around it.
+                    terms.push(Expr {
+                        kind: ExprKind::Null,
+                        span: operand,
+                    });
+                    continue;
                 };
-                let e = b.bool_primary(p);
-                *cell.borrow_mut() = b.errors;
-                e
-            })
-            .map_prefix(|op, rhs| Expr {
-                span: span_of(&op).to(rhs.span),
-                kind: ExprKind::Not(Box::new(rhs)),
-            })
-            .map_infix(|lhs, op, rhs| {
-                let span = lhs.span.to(rhs.span);
-                let kind = if op.as_rule() == Rule::kw_and {
-                    ExprKind::And(Box::new(lhs), Box::new(rhs))
-                } else {
-                    ExprKind::Or(Box::new(lhs), Box::new(rhs))
-                };
-                Expr { kind, span }
-            })
-            .parse(pairs);
-        self.errors = cell.into_inner();
-        result
+                for n in nots.iter().rev() {
+                    e = Expr {
+                        span: n.to(e.span),
+                        kind: ExprKind::Not(Box::new(e)),
+                    };
+                }
+                terms.push(e);
+            }
+            alternatives.push(chain(terms, ExprKind::And, span));
+        }
+        chain(alternatives, ExprKind::Or, span)
     }
 
     fn bool_primary(&mut self, pair: Pair<'_, Rule>) -> Expr {
@@ -793,13 +893,13 @@ impl Builder {
                 match kind.as_str() {
                     "descendant" | "child" | "event" => self.unsupported(
                         span,
-                        &format!("lineage `{kind} of [...]` (Endgame EQL)"),
+                        &format!("lineage `{} of [...]` (Endgame EQL)", clip(&kind)),
                         "correlate with `sequence by process.entity_id` instead",
                     ),
                     _ => self.err(
                         Code::Syntax,
                         span,
-                        format!("unknown relationship `{kind} of`"),
+                        format!("unknown relationship `{} of`", clip(&kind)),
                         "lineage (`descendant of`, `child of`, `event of`) is not supported by Elasticsearch EQL",
                     ),
                 }
@@ -820,12 +920,14 @@ impl Builder {
                 span: Span::default(),
             };
         };
-        let mut lhs = self.arith(first);
+        // A chain of n comparisons (an error, reported below) nests n deep.
+        let ops = it.len() / 2;
+        let mut lhs = self.nested_or_placeholder(ops, first, Self::arith);
         let mut count = 0;
         while let (Some(op), Some(rhs)) = (it.next(), it.next()) {
             count += 1;
             let op_span = span_of(&op);
-            let rhs = self.arith(rhs);
+            let rhs = self.nested_or_placeholder(ops, rhs, Self::arith);
             let cmp = match op.as_str() {
                 "==" => CmpOp::Eq,
                 "!=" => CmpOp::Ne,
@@ -864,14 +966,40 @@ impl Builder {
     }
 
     fn arith(&mut self, pair: Pair<'_, Rule>) -> Expr {
-        let cell = std::cell::RefCell::new(std::mem::take(&mut self.errors));
+        // Operators and operands alternate in a flat list; the tree Pratt builds from n
+        // operators is at most n deep. Count them first so that a chain too long is
+        // reported without being built (the Pratt closures recurse per level).
+        let ops = pair
+            .clone()
+            .into_inner()
+            .filter(|p| p.as_rule() != Rule::predicated)
+            .count();
+        if ops == 0 {
+            return match pair.into_inner().next() {
+                Some(p) => self.predicated(p),
+                None => Expr {
+                    kind: ExprKind::Null,
+                    span: Span::default(),
+                },
+            };
+        }
+        let first = pair
+            .clone()
+            .into_inner()
+            .find(|p| p.as_rule() == Rule::predicated);
+        if !first.is_some_and(|first| self.fits(ops, &first)) {
+            return Expr {
+                kind: ExprKind::Null,
+                span: span_of(&pair),
+            };
+        }
+        self.level += ops;
+        let cell = std::cell::RefCell::new(self.take());
         let result = ARITH_PRATT
             .map_primary(|p| {
-                let mut b = Builder {
-                    errors: std::mem::take(&mut *cell.borrow_mut()),
-                };
+                let mut b = cell.borrow_mut().take();
                 let e = b.predicated(p);
-                *cell.borrow_mut() = b.errors;
+                cell.borrow_mut().restore(b);
                 e
             })
             .map_prefix(|op, rhs| {
@@ -926,7 +1054,9 @@ impl Builder {
                 }
             })
             .parse(pair.into_inner());
-        self.errors = cell.into_inner();
+        let b = cell.into_inner();
+        self.restore(b);
+        self.level -= ops;
         result
     }
 
@@ -938,14 +1068,11 @@ impl Builder {
                 span: Span::default(),
             };
         };
-        let lhs = self.primary(first);
-        let Some(pred) = it.next() else {
-            return lhs;
+        let Some(pred) = it.next().and_then(|p| p.into_inner().next()) else {
+            return self.primary(first);
         };
-        let pred = match pred.into_inner().next() {
-            Some(p) => p,
-            None => return lhs,
-        };
+        // The operand and the list of a predicate are one level below it.
+        let lhs = self.nested_or_placeholder(1, first, Self::primary);
         let span = lhs.span.to(span_of(&pred));
         match pred.as_rule() {
             Rule::in_pred => {
@@ -956,7 +1083,7 @@ impl Builder {
                     match p.as_rule() {
                         Rule::kw_not => negated = true,
                         Rule::in_kw => insensitive = p.as_str().ends_with('~'),
-                        Rule::expr => list.push(self.expr(p)),
+                        Rule::expr => list.push(self.nested_or_placeholder(1, p, Self::expr)),
                         _ => {}
                     }
                 }
@@ -981,10 +1108,13 @@ impl Builder {
                     _ => PatternOp::RegexInsensitive,
                 };
                 let (patterns, list) = match it.next() {
-                    Some(p) if p.as_rule() == Rule::paren_list => {
-                        (p.into_inner().map(|e| self.expr(e)).collect(), true)
-                    }
-                    Some(p) => (vec![self.primary(p)], false),
+                    Some(p) if p.as_rule() == Rule::paren_list => (
+                        p.into_inner()
+                            .map(|e| self.nested_or_placeholder(1, e, Self::expr))
+                            .collect(),
+                        true,
+                    ),
+                    Some(p) => (vec![self.nested_or_placeholder(1, p, Self::primary)], false),
                     None => (Vec::new(), false),
                 };
                 Expr {
@@ -1016,7 +1146,9 @@ impl Builder {
                     Some(n) => (n.to_string(), true),
                     None => (raw.to_string(), false),
                 };
-                let args = it.map(|a| self.expr(a)).collect();
+                let args = it
+                    .map(|a| self.nested_or_placeholder(1, a, Self::expr))
+                    .collect();
                 ExprKind::Call {
                     name,
                     insensitive,
@@ -1041,7 +1173,7 @@ impl Builder {
                     self.err(
                         Code::Number,
                         span,
-                        format!("integer `{text}` does not fit in 64 bits"),
+                        format!("integer `{}` does not fit in 64 bits", clip(text)),
                         "Elasticsearch numbers are 64-bit (long); use a smaller value",
                     );
                     ExprKind::Int(0)
@@ -1054,7 +1186,7 @@ impl Builder {
                     self.err(
                         Code::Number,
                         span,
-                        format!("number `{text}` is out of range"),
+                        format!("number `{}` is out of range", clip(text)),
                         "use a smaller value",
                     );
                     ExprKind::Float(0.0)
@@ -1075,7 +1207,7 @@ impl Builder {
                         match seg.as_rule() {
                             Rule::array_index => self.unsupported(
                                 span_of(&seg),
-                                &format!("array indexing `{}`", seg.as_str()),
+                                &format!("array indexing `{}`", clip(seg.as_str())),
                                 "a condition on a multi-valued field matches when any value matches; drop the index",
                             ),
                             Rule::backtick_ident => {
@@ -1134,6 +1266,28 @@ impl Builder {
                 let (s, errs) = unescape(body.as_str(), start);
                 self.errors.extend(errs);
                 s
+            }
+        }
+    }
+}
+
+/// One operand as itself, several as an n-ary chain (`make` is `ExprKind::And` or
+/// `ExprKind::Or`) spanning them all.
+fn chain(mut xs: Vec<Expr>, make: fn(Vec<Expr>) -> ExprKind, span: Span) -> Expr {
+    match xs.len() {
+        0 => Expr {
+            kind: ExprKind::Bool(true),
+            span,
+        },
+        1 => xs.pop().unwrap_or(Expr {
+            kind: ExprKind::Bool(true),
+            span,
+        }),
+        _ => {
+            let span = xs[0].span.to(xs[xs.len() - 1].span);
+            Expr {
+                kind: make(xs),
+                span,
             }
         }
     }
@@ -1215,7 +1369,7 @@ pub fn unescape(body: &str, base: usize) -> (String, Vec<Diagnostic>) {
                         Diagnostic::error(
                             Code::Escape,
                             Span::new(base + i, base + end),
-                            format!("invalid unicode escape `{}`", &body[i..end]),
+                            format!("invalid unicode escape `{}`", clip(&body[i..end])),
                         )
                         .with_help("write `\\u{XXXX}` with 2 to 8 hex digits naming a Unicode scalar value, e.g. `\\u{202E}`"),
                     ),

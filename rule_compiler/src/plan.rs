@@ -186,18 +186,32 @@ impl Plan {
                 None
             }
             Cond::And(xs) => {
-                let mut best = None;
+                // The most selective operand's ([`Plan::more_selective`], with the best
+                // estimate kept so that a long chain is linear).
+                let mut best: Option<(Vec<u32>, f64)> = None;
                 for x in xs {
-                    let r = self.cond_required(ctx, x, used);
-                    best = self.more_selective(best, r);
+                    if let Some(r) = self.cond_required(ctx, x, used) {
+                        let e = self.estimate(&r);
+                        if best.as_ref().is_none_or(|(_, b)| e < *b) {
+                            best = Some((r, e));
+                        }
+                    }
                 }
-                best
+                best.map(|(r, _)| r)
             }
             Cond::Or(xs) => {
+                // The union, in order of first appearance; a set beside it keeps a long
+                // `or` chain (thousands of leaves) linear.
                 let mut all = Some(Vec::new());
+                let mut seen = BTreeSet::new();
                 for x in xs {
                     let r = self.cond_required(ctx, x, used);
-                    all = union(all, r);
+                    match (&mut all, r) {
+                        (Some(all), Some(r)) => {
+                            all.extend(r.into_iter().filter(|a| seen.insert(*a)));
+                        }
+                        _ => all = None,
+                    }
                 }
                 all
             }

@@ -102,10 +102,66 @@ impl Display for Expr {
                 f.write_str(")")
             }
             ExprKind::Not(e) => write!(f, "not {}", Prec(e, 3)),
-            ExprKind::And(l, r) => write!(f, "{} and {}", Prec(l, 2), Prec(r, 3)),
-            ExprKind::Or(l, r) => write!(f, "{} or {}", Prec(l, 1), Prec(r, 2)),
+            // A chain inside a chain was written in parentheses: print them, so the
+            // tree parses back the same.
+            ExprKind::And(xs) => write_chain(f, xs, " and ", 3),
+            ExprKind::Or(xs) => write_chain(f, xs, " or ", 2),
         }
     }
+}
+
+fn write_chain(f: &mut Formatter<'_>, items: &[Expr], op: &str, min: u8) -> fmt::Result {
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            f.write_str(op)?;
+        }
+        write!(f, "{}", Prec(x, min))?;
+    }
+    Ok(())
+}
+
+/// At most this many characters of a rule's text are quoted in a diagnostic's message.
+pub const EXCERPT_CHARS: usize = 60;
+
+/// `s`, or its first [`EXCERPT_CHARS`] characters and `…`.
+pub fn clip(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(EXCERPT_CHARS) {
+        None => s.into(),
+        Some((i, _)) => format!("{}…", &s[..i]).into(),
+    }
+}
+
+/// An expression printed for a message: at most [`EXCERPT_CHARS`] characters and `…`
+/// (the rest is not even formatted).
+pub fn excerpt(e: &Expr) -> String {
+    struct Bounded {
+        out: String,
+        left: usize,
+        cut: bool,
+    }
+    impl fmt::Write for Bounded {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            for c in s.chars() {
+                if self.left == 0 {
+                    self.cut = true;
+                    return Err(fmt::Error);
+                }
+                self.out.push(c);
+                self.left -= 1;
+            }
+            Ok(())
+        }
+    }
+    let mut b = Bounded {
+        out: String::new(),
+        left: EXCERPT_CHARS,
+        cut: false,
+    };
+    let _ = write!(b, "{e}");
+    if b.cut {
+        b.out.push('…');
+    }
+    b.out
 }
 
 fn write_list(f: &mut Formatter<'_>, items: &[Expr]) -> fmt::Result {

@@ -4,7 +4,7 @@
 
 use crate::ast::{Query, Span};
 use crate::checker::check_query;
-use crate::diagnostic::{Code, Diagnostic, Severity};
+use crate::diagnostic::{render_capped, Code, Diagnostic, Severity};
 use crate::parser::parse_query;
 use crate::schema::Schema;
 use crate::source::{collect_rule_files, load_rule_file, LoadedRule};
@@ -37,14 +37,29 @@ impl CheckedFile {
             .count()
     }
 
-    /// All diagnostics rendered, in file order.
+    /// All diagnostics rendered, in file order (at most
+    /// [`crate::diagnostic::MAX_RENDERED_PER_FILE`], then a line counting the rest).
     pub fn render(&self) -> String {
+        self.render_capped(false).join("\n")
+    }
+
+    /// The diagnostics rendered one by one (only the errors if `errors_only`), at most
+    /// [`crate::diagnostic::MAX_RENDERED_PER_FILE`] of them, then a line counting the
+    /// rest (`… and 412 more in x.toml (412 errors)`).
+    pub fn render_capped(&self, errors_only: bool) -> Vec<String> {
         let name = self.path.display().to_string();
-        self.diagnostics
-            .iter()
-            .map(|d| d.render(&name, &self.text))
-            .collect::<Vec<_>>()
-            .join("\n")
+        self.render_capped_as(&name, errors_only)
+    }
+
+    /// [`CheckedFile::render_capped`], naming the file `name`.
+    pub fn render_capped_as(&self, name: &str, errors_only: bool) -> Vec<String> {
+        render_capped(
+            self.diagnostics
+                .iter()
+                .filter(|d| !errors_only || d.is_error()),
+            name,
+            &self.text,
+        )
     }
 
     /// The rule and its query, when it checked without errors.

@@ -20,7 +20,7 @@
 use std::collections::hash_map::Entry;
 use std::fmt::Write as _;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use rustc_hash::FxHashMap;
 
 use crate::cidr;
@@ -129,15 +129,72 @@ enum Check {
     Verify(Wildcard),
 }
 
-/// A wildcard family of one field.
+/// A wildcard family of one field (see [`WildGroup::eval`]).
 #[derive(Debug)]
 struct WildGroup {
     folded: bool,
+    /// `prefix*` and `prefix*suffix` patterns, by prefix.
+    prefixes: ByteTrie,
+    /// `*suffix` patterns, by suffix (bytes reversed).
+    suffixes: ByteTrie,
+    /// The other patterns with a literal run of [`MIN_ANCHOR`] bytes, by that run.
     automaton: Option<AhoCorasick>,
     /// Per needle of the automaton: the atoms it may make true.
     needles: Vec<Vec<(u32, Check)>>,
-    /// Patterns without a literal run (`*`, `?`, `?*?`): matched directly.
-    anchorless: Vec<(u32, Wildcard)>,
+    /// Patterns without such a run (`*`, `?*`, `*:*`): matched directly, once their
+    /// longest literal run (if any) is found in the text.
+    direct: Vec<(u32, Wildcard, Option<memchr::memmem::Finder<'static>>)>,
+}
+
+/// A trie over bytes whose nodes carry atoms: walking a text's bytes from the root
+/// meets, at each node, the atoms whose literal is that prefix of the text.
+#[derive(Debug, Default)]
+struct ByteTrie {
+    /// Per node: its children (sorted by byte) and its atoms.
+    nodes: Vec<(Vec<(u8, u32)>, Vec<(u32, Check)>)>,
+}
+
+impl ByteTrie {
+    fn insert(&mut self, key: impl Iterator<Item = u8>, atom: u32, check: Check) {
+        if self.nodes.is_empty() {
+            self.nodes.push((Vec::new(), Vec::new()));
+        }
+        let mut n = 0usize;
+        for b in key {
+            n = match self.nodes[n].0.binary_search_by_key(&b, |(c, _)| *c) {
+                Ok(i) => self.nodes[n].0[i].1 as usize,
+                Err(i) => {
+                    let child = self.nodes.len() as u32;
+                    self.nodes.push((Vec::new(), Vec::new()));
+                    self.nodes[n].0.insert(i, (b, child));
+                    child as usize
+                }
+            };
+        }
+        self.nodes[n].1.push((atom, check));
+    }
+
+    fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// Calls `f` with the atoms of every node the walk over `key` meets.
+    #[inline]
+    fn walk(&self, key: impl Iterator<Item = u8>, mut f: impl FnMut(&[(u32, Check)])) {
+        let Some(root) = self.nodes.first() else {
+            return;
+        };
+        let mut node = root;
+        for b in key {
+            let Ok(i) = node.0.binary_search_by_key(&b, |(c, _)| *c) else {
+                return;
+            };
+            node = &self.nodes[node.0[i].1 as usize];
+            if !node.1.is_empty() {
+                f(&node.1);
+            }
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -179,12 +236,9 @@ impl Index {
                     slot: a.slot,
                     kind: match fam {
                         Family::Hash => GroupKind::Hash(HashGroup::default()),
-                        Family::Like | Family::LikeFolded => GroupKind::Wild(WildGroup {
-                            folded: fam == Family::LikeFolded,
-                            automaton: None,
-                            needles: Vec::new(),
-                            anchorless: Vec::new(),
-                        }),
+                        Family::Like | Family::LikeFolded => {
+                            GroupKind::Wild(WildGroup::new(fam == Family::LikeFolded))
+                        }
                     },
                 });
                 (groups.len() - 1) as u32
@@ -259,6 +313,8 @@ impl Index {
         if slot.is_empty() {
             return;
         }
+        state.stats.groups += 1;
+        state.stats.values += slot.len() as u64;
         match &group.kind {
             GroupKind::Hash(h) => h.eval(slot, state),
             GroupKind::Wild(w) => w.eval(slot, state),
@@ -346,23 +402,62 @@ impl HashGroup {
     }
 }
 
-/// The literal run a pattern is searched by: the longest run of literal characters
-/// between wildcards (`None` for a pattern without any).
+/// The shortest literal run worth searching with the automaton. A shorter needle (a
+/// space, one letter) occurs many times in most values, and every occurrence is a match
+/// the overlapping search reports: patterns without a longer run are matched directly
+/// (prefix and suffix patterns go to the tries whatever their length).
+const MIN_ANCHOR: usize = 3;
+
+/// The literal run a pattern is searched by: its longest run of literal characters
+/// between wildcards (`None` for a pattern without one of [`MIN_ANCHOR`] bytes).
 fn anchor(pattern: &str) -> Option<&str> {
     pattern
         .split(['*', '?'])
         .max_by_key(|run| run.len())
-        .filter(|run| !run.is_empty())
+        .filter(|run| run.len() >= MIN_ANCHOR)
 }
 
 impl WildGroup {
+    fn new(folded: bool) -> WildGroup {
+        WildGroup {
+            folded,
+            prefixes: ByteTrie::default(),
+            suffixes: ByteTrie::default(),
+            automaton: None,
+            needles: Vec::new(),
+            direct: Vec::new(),
+        }
+    }
+
     fn build(&mut self, atoms: &[(u32, AtomSpec)]) {
         let mut needles: Vec<&'static str> = Vec::new();
         let mut needle_of: FxHashMap<&'static str, usize> = FxHashMap::default();
         for &(atom, spec) in atoms {
             let w = Wildcard::new(spec.literal, self.folded);
+            match w.form() {
+                WildcardForm::Prefix(p) => {
+                    self.prefixes.insert(p.bytes(), atom, Check::Hit);
+                    continue;
+                }
+                WildcardForm::PrefixSuffix { prefix, .. } => {
+                    let prefix = prefix.clone();
+                    self.prefixes.insert(prefix.bytes(), atom, Check::Verify(w));
+                    continue;
+                }
+                WildcardForm::Suffix(x) => {
+                    self.suffixes.insert(x.bytes().rev(), atom, Check::Hit);
+                    continue;
+                }
+                _ => {}
+            }
             let Some(run) = anchor(spec.literal) else {
-                self.anchorless.push((atom, w));
+                let longest = spec
+                    .literal
+                    .split(['*', '?'])
+                    .max_by_key(|r| r.len())
+                    .filter(|r| !r.is_empty())
+                    .map(|r| memchr::memmem::Finder::new(r.as_bytes()).into_owned());
+                self.direct.push((atom, w, longest));
                 continue;
             };
             let n = match needle_of.entry(run) {
@@ -380,16 +475,22 @@ impl WildGroup {
             self.needles[n].push((atom, check));
         }
         if !needles.is_empty() {
-            // Overlapping search needs the standard match semantics; a folded group's
-            // needles are folded, and ASCII text is searched without folding it.
+            // Overlapping search needs the standard match semantics. A folded group's
+            // needles are folded and searched in the folded text (see `eval`).
             self.automaton = AhoCorasickBuilder::new()
                 .match_kind(MatchKind::Standard)
-                .ascii_case_insensitive(self.folded)
+                .kind(Some(AhoCorasickKind::DFA))
                 .build(&needles)
                 .ok();
         }
     }
 
+    /// Each value's text (folded first for a folded group: patterns and needles are
+    /// folded, and folding never changes a text's number of characters) is walked down
+    /// the prefix trie from its start, down the suffix trie from its end, searched by
+    /// the automaton for the other patterns' literal runs, and tested against the
+    /// patterns without a run. A trie node or needle hit is the atom itself (`Hit`) or
+    /// is verified with the whole (folded) pattern on the folded text.
     fn eval(&self, slot: Slot<'_>, state: &mut AtomState) {
         let mut text_buf = std::mem::take(&mut state.text_buf);
         let mut fold_buf = std::mem::take(&mut state.fold_buf);
@@ -400,44 +501,61 @@ impl WildGroup {
             let Some(text) = value_text(&v, &mut text_buf) else {
                 continue;
             };
-            for (atom, w) in &self.anchorless {
-                if !state.get(*atom) && w.matches(text) {
+            let hay = if self.folded {
+                fold_into(text, &mut fold_buf)
+            } else {
+                text
+            };
+            let mut check = |state: &mut AtomState, atoms: &[(u32, Check)]| {
+                for (atom, check) in atoms {
+                    if state.get(*atom) {
+                        continue;
+                    }
+                    let hit = match check {
+                        Check::Hit => true,
+                        Check::Verify(w) => {
+                            state.stats.verifications += 1;
+                            w.matches_folded(hay)
+                        }
+                    };
+                    if hit {
+                        state.set(*atom);
+                    }
+                }
+            };
+            if !self.prefixes.is_empty() {
+                self.prefixes
+                    .walk(hay.bytes(), |atoms| check(&mut *state, atoms));
+            }
+            if !self.suffixes.is_empty() {
+                self.suffixes
+                    .walk(hay.bytes().rev(), |atoms| check(&mut *state, atoms));
+            }
+            for (atom, w, run) in &self.direct {
+                if state.get(*atom) || run.as_ref().is_some_and(|r| r.find(hay.as_bytes()).is_none()) {
+                    continue;
+                }
+                state.stats.verifications += 1;
+                if w.matches_folded(hay) {
                     state.set(*atom);
                 }
             }
             let Some(ac) = &self.automaton else {
                 continue;
             };
-            // A non-ASCII text is folded first: a non-ASCII character can fold to an
-            // ASCII one (the Kelvin sign to `k`), which the automaton cannot know.
-            let haystack = if self.folded && !text.is_ascii() {
-                fold_into(text, &mut fold_buf)
-            } else {
-                text
-            };
             state.value_stamp = state.value_stamp.wrapping_add(1);
             if state.value_stamp == 0 {
                 state.needle_stamps.iter_mut().for_each(|s| *s = u32::MAX);
                 state.value_stamp = 1;
             }
-            for m in ac.find_overlapping_iter(haystack) {
+            for m in ac.find_overlapping_iter(hay) {
                 let n = m.pattern().as_usize();
                 if state.needle_stamps[n] == state.value_stamp {
                     continue;
                 }
                 state.needle_stamps[n] = state.value_stamp;
-                for (atom, check) in &self.needles[n] {
-                    if state.get(*atom) {
-                        continue;
-                    }
-                    let hit = match check {
-                        Check::Hit => true,
-                        Check::Verify(w) => w.matches(text),
-                    };
-                    if hit {
-                        state.set(*atom);
-                    }
-                }
+                state.stats.needle_hits += 1;
+                check(state, &self.needles[n]);
             }
         }
         state.text_buf = text_buf;
@@ -445,10 +563,24 @@ impl WildGroup {
     }
 }
 
+/// Work counters of an [`AtomState`] since it was made (for the benchmark's report).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IndexStats {
+    /// Groups evaluated.
+    pub groups: u64,
+    /// Values looked at by the groups.
+    pub values: u64,
+    /// Literal runs the automata found (each needle counted once per value).
+    pub needle_hits: u64,
+    /// Whole patterns matched to verify a needle hit.
+    pub verifications: u64,
+}
+
 /// Which atoms hold for the current event, and which groups have been evaluated:
 /// per-event scratch space, reset in O(1) by a generation counter.
 #[derive(Debug, Default)]
 pub struct AtomState {
+    stats: IndexStats,
     generation: u32,
     atom_stamps: Vec<u32>,
     group_stamps: Vec<u32>,
@@ -507,6 +639,11 @@ impl AtomState {
     /// The atoms that became true this event, in order.
     pub fn hits(&self) -> &[u32] {
         &self.hits
+    }
+
+    /// The work done so far.
+    pub fn stats(&self) -> IndexStats {
+        self.stats
     }
 }
 
@@ -587,5 +724,7 @@ mod tests {
         assert_eq!(anchor("*\\temp\\*.exe"), Some("\\temp\\"));
         assert_eq!(anchor("?*?"), None);
         assert_eq!(anchor("abc"), Some("abc"));
+        assert_eq!(anchor("* -d *"), Some(" -d "));
+        assert_eq!(anchor("*ab*"), None);
     }
 }

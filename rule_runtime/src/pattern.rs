@@ -50,7 +50,17 @@ pub enum WildcardForm {
     },
     /// `*` (or `**`…): every value, the empty string included.
     Any,
-    /// Anything else (a `?`, or more than one literal run between stars).
+    /// `prefix*part*…*part*suffix` without `?`, with at least two stars and a part
+    /// between them (`prefix` and `suffix` may be empty): the parts are searched in
+    /// order, leftmost first, between the prefix and the suffix.
+    Sequence {
+        prefix: String,
+        parts: Vec<String>,
+        suffix: String,
+        /// The tokens, for the case-folding match of an unfolded text.
+        tokens: Vec<Token>,
+    },
+    /// Anything else (a pattern with a `?`).
     General(Vec<Token>),
 }
 
@@ -119,7 +129,16 @@ fn classify(tokens: Vec<Token>) -> WildcardForm {
         3 if runs[0].is_empty() && runs[2].is_empty() => {
             WildcardForm::Contains(std::mem::take(&mut runs[1]))
         }
-        _ => WildcardForm::General(tokens),
+        _ => {
+            let suffix = runs.pop().unwrap_or_default();
+            let prefix = runs.remove(0);
+            WildcardForm::Sequence {
+                prefix,
+                parts: runs,
+                suffix,
+                tokens,
+            }
+        }
     }
 }
 
@@ -165,6 +184,25 @@ fn general_match(tokens: &[Token], text: &str, fold: bool) -> bool {
     }
 }
 
+/// `prefix*parts[0]*…*suffix` on `text`: the prefix and suffix in place (not overlapping),
+/// each part found after the previous one (leftmost first is enough for `*`).
+fn sequence_match(prefix: &str, parts: &[String], suffix: &str, text: &str) -> bool {
+    if text.len() < prefix.len() + suffix.len()
+        || !text.starts_with(prefix)
+        || !text.ends_with(suffix)
+    {
+        return false;
+    }
+    let mut rest = &text.as_bytes()[prefix.len()..text.len() - suffix.len()];
+    for part in parts {
+        match memchr::memmem::find(rest, part.as_bytes()) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
 impl Wildcard {
     /// Compiles `pattern`; `insensitive` for `:` and `like~` (folds the pattern once).
     pub fn new(pattern: &str, insensitive: bool) -> Wildcard {
@@ -205,8 +243,22 @@ impl Wildcard {
                     && text.ends_with(suffix.as_str())
             }
             WildcardForm::Any => true,
+            WildcardForm::Sequence {
+                prefix,
+                parts,
+                suffix,
+                ..
+            } => sequence_match(prefix, parts, suffix, text),
             WildcardForm::General(tokens) => general_match(tokens, text, false),
         }
+    }
+
+    /// Whether `folded` (a text already folded with [`crate::fold::fold`]) matches a
+    /// case-insensitive pattern (for a case-sensitive pattern, the same as
+    /// [`Wildcard::matches`]). Folding keeps a text's characters one for one, so a
+    /// folded pattern compared exactly with a folded text is the case-insensitive match.
+    pub fn matches_folded(&self, folded: &str) -> bool {
+        self.matches_sensitive(folded)
     }
 
     fn matches_insensitive(&self, text: &str) -> bool {
@@ -230,7 +282,9 @@ impl Wildcard {
                 long_enough && starts_with_folded(text, prefix) && ends_with_folded(text, suffix)
             }
             WildcardForm::Any => true,
-            WildcardForm::General(tokens) => general_match(tokens, text, true),
+            WildcardForm::Sequence { tokens, .. } | WildcardForm::General(tokens) => {
+                general_match(tokens, text, true)
+            }
         }
     }
 
@@ -479,7 +533,8 @@ mod tests {
             WildcardForm::PrefixSuffix { min_chars: 2, .. }
         ));
         assert!(matches!(f("a?b"), WildcardForm::General(_)));
-        assert!(matches!(f("*a*b*"), WildcardForm::General(_)));
+        assert!(matches!(f("*a*b*"), WildcardForm::Sequence { .. }));
+        assert!(matches!(f("x*a*b"), WildcardForm::Sequence { .. }));
         assert_eq!(
             Wildcard::new("*ÄRZTE*", true).form(),
             &WildcardForm::Contains("ärzte".into())
@@ -603,6 +658,13 @@ mod tests {
             // Force the general algorithm even for shapes that have a special form.
             let tokens = tokenize(&p, ci);
             prop_assert_eq!(general_match(&tokens, &t, ci), naive_match(&p, &t, ci));
+        }
+
+        #[test]
+        fn folded_text_agrees(p in pattern_strategy(), t in text_strategy(), ci in any::<bool>()) {
+            let w = Wildcard::new(&p, ci);
+            let text = if ci { crate::fold::fold(&t).into_owned() } else { t.clone() };
+            prop_assert_eq!(w.matches_folded(&text), w.matches(&t), "pattern {:?} text {:?}", p, t);
         }
 
         #[test]

@@ -42,14 +42,10 @@ fields! {
     DataStreamNamespace = "data_stream.namespace": Str,
     DataStreamType = "data_stream.type": Str,
     EcsVersion = "ecs.version": Str,
-    ElasticAgentId = "elastic_agent.id": Str,
-    ElasticAgentSnapshot = "elastic_agent.snapshot": Bool,
-    ElasticAgentVersion = "elastic_agent.version": Str,
     EventAction = "event.action": Str,
     EventAgentIdStatus = "event.agent_id_status": Str,
     EventCategory = "event.category": List,
     EventCode = "event.code": Str,
-    EventCreated = "event.created": Str,
     EventDataset = "event.dataset": Str,
     EventId = "event.id": Str,
     EventIngested = "event.ingested": Str,
@@ -66,7 +62,6 @@ fields! {
     HostMac = "host.mac": List,
     HostName = "host.name": Str,
     HostOsFamily = "host.os.family": Str,
-    HostOsFull = "host.os.full": Str,
     HostOsKernel = "host.os.kernel": Str,
     HostOsName = "host.os.name": Str,
     HostOsPlatform = "host.os.platform": Str,
@@ -172,8 +167,6 @@ fields! {
     WinlogRecordId = "winlog.record_id": Int,
     WinlogTask = "winlog.task": Str,
     WinlogUserIdentifier = "winlog.user.identifier": Str,
-    RelatedHash = "related.hash": List,
-    RelatedHosts = "related.hosts": List,
     RelatedIp = "related.ip": IpList,
     RelatedUser = "related.user": List,
     Message = "message": Str,
@@ -219,7 +212,10 @@ mod tests {
                 assert!(run.windows(2).all(|w| w[1] == w[0] + 1), "{prefix} split");
                 assert!(run.contains(&i));
                 let leaf = &prefix[..prefix.len() - 1];
-                assert!(!PATHS.contains(&leaf), "{leaf} is both a leaf and an object");
+                assert!(
+                    !PATHS.contains(&leaf),
+                    "{leaf} is both a leaf and an object"
+                );
             }
         }
     }

@@ -64,6 +64,13 @@ pub(crate) enum Keys {
 pub(crate) struct Layout {
     segs: Vec<Vec<&'static str>>,
     bounds: Vec<Vec<u64>>,
+    /// Per field, an id per enclosing object (per path prefix), outermost first.
+    objects: Vec<Vec<u16>>,
+    /// `"seg":{` per object id.
+    open_keys: Vec<Vec<u8>>,
+    /// `"leaf":` and `"full.path":` per field.
+    leaf_keys: Vec<Vec<u8>>,
+    dotted_keys: Vec<Vec<u8>>,
 }
 
 impl Layout {
@@ -81,15 +88,64 @@ impl Layout {
                     .collect()
             })
             .collect();
-        Layout { segs, bounds }
+        let mut prefixes: Vec<String> = Vec::new();
+        let objects: Vec<Vec<u16>> = segs
+            .iter()
+            .map(|s| {
+                (1..s.len())
+                    .map(|k| {
+                        let p = s[..k].join(".");
+                        let id = prefixes.iter().position(|q| *q == p).unwrap_or_else(|| {
+                            prefixes.push(p);
+                            prefixes.len() - 1
+                        });
+                        id as u16
+                    })
+                    .collect()
+            })
+            .collect();
+        let open_keys = prefixes
+            .iter()
+            .map(|p| format!("\"{}\":{{", p.rsplit('.').next().unwrap_or(p)).into_bytes())
+            .collect();
+        let leaf_keys = segs
+            .iter()
+            .map(|s| format!("\"{}\":", s[s.len() - 1]).into_bytes())
+            .collect();
+        let dotted_keys = PATHS
+            .iter()
+            .map(|p| format!("\"{p}\":").into_bytes())
+            .collect();
+        Layout {
+            segs,
+            bounds,
+            objects,
+            open_keys,
+            leaf_keys,
+            dotted_keys,
+        }
     }
 
-    /// Last segment index of the key starting at segment `depth` of field `f`.
-    fn chunk_end(&self, f: usize, depth: usize, salt: u64) -> usize {
-        let n = self.segs[f].len();
-        (depth..n - 1)
-            .find(|&j| mix64(self.bounds[f][j] ^ salt) & 1 == 1)
-            .unwrap_or(n - 1)
+    /// Boundaries of field `f` where a new object starts (bit `j`: between segments `j`
+    /// and `j + 1`), decided by `salt`.
+    fn splits(&self, f: usize, salt: u64) -> u32 {
+        self.bounds[f]
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| mix64(**h ^ salt) & 1 == 1)
+            .fold(0, |m, (j, _)| m | 1 << j)
+    }
+}
+
+/// Last segment index of the key starting at segment `depth` of a field with `segs`
+/// segments and split boundaries `splits`.
+#[inline]
+fn chunk_end(splits: u32, segs: usize, depth: usize) -> usize {
+    let rest = splits >> depth;
+    if rest == 0 {
+        segs - 1
+    } else {
+        depth + rest.trailing_zeros() as usize
     }
 }
 
@@ -102,10 +158,7 @@ pub(crate) fn write_event(
     escape_unicode: bool,
     scratch: &mut Vec<u16>,
 ) {
-    let w = Writer {
-        ev,
-        escape_unicode,
-    };
+    let w = Writer { ev, escape_unicode };
     match keys {
         Keys::Dotted => {
             out.push(b'{');
@@ -116,46 +169,39 @@ pub(crate) fn write_event(
                     out.push(b',');
                 }
                 first = false;
-                key(out, PATHS[f]);
+                out.extend_from_slice(&layout.dotted_keys[f]);
                 w.value(out, *v);
             }
             out.push(b'}');
         }
         Keys::Nested => {
             out.push(b'{');
-            let mut prev: &[&str] = &[];
+            let mut open: &[u16] = &[];
             let mut comma = false;
             for (f, v) in ev.slots.iter().enumerate() {
                 let Some(v) = v else { continue };
-                let segs = &layout.segs[f][..];
-                let parents = &segs[..segs.len() - 1];
-                let open = prev.len().saturating_sub(1);
-                let common = prev[..open]
-                    .iter()
-                    .zip(parents)
-                    .take_while(|(a, b)| a == b)
-                    .count();
-                for _ in common..open {
+                let objects = &layout.objects[f][..];
+                let common = open.iter().zip(objects).take_while(|(a, b)| a == b).count();
+                for _ in common..open.len() {
                     out.push(b'}');
                     comma = true;
                 }
-                for s in &parents[common..] {
+                for &o in &objects[common..] {
                     if comma {
                         out.push(b',');
                     }
-                    key(out, s);
-                    out.push(b'{');
+                    out.extend_from_slice(&layout.open_keys[usize::from(o)]);
                     comma = false;
                 }
                 if comma {
                     out.push(b',');
                 }
-                key(out, segs[segs.len() - 1]);
+                out.extend_from_slice(&layout.leaf_keys[f]);
                 w.value(out, *v);
                 comma = true;
-                prev = segs;
+                open = objects;
             }
-            for _ in 0..prev.len().saturating_sub(1) {
+            for _ in 0..open.len() {
                 out.push(b'}');
             }
             out.push(b'}');
@@ -169,15 +215,13 @@ pub(crate) fn write_event(
                     .filter(|(_, v)| v.is_some())
                     .map(|(f, _)| f as u16),
             );
-            w.mixed(out, layout, salt, scratch, 0);
+            let mut splits = [0u32; COUNT];
+            for &f in scratch.iter() {
+                splits[usize::from(f)] = layout.splits(usize::from(f), salt);
+            }
+            w.mixed(out, layout, &splits, scratch, 0);
         }
     }
-}
-
-fn key(out: &mut Vec<u8>, k: &str) {
-    out.push(b'"');
-    out.extend_from_slice(k.as_bytes());
-    out.extend_from_slice(b"\":");
 }
 
 struct Writer<'a> {
@@ -194,11 +238,7 @@ impl Writer<'_> {
                 &self.ev.text[a as usize..b as usize],
                 self.escape_unicode,
             ),
-            Val::Int(i) => {
-                let mut buf = itoa_buf(i);
-                out.extend_from_slice(buf.as_slice());
-                buf.clear();
-            }
+            Val::Int(i) => push_int(out, i),
             Val::Bool(true) => out.extend_from_slice(b"true"),
             Val::Bool(false) => out.extend_from_slice(b"false"),
             Val::Null => out.extend_from_slice(b"null"),
@@ -219,29 +259,43 @@ impl Writer<'_> {
     }
 
     /// Fields `ids` (in table order, sharing their first `depth` segments) as one object.
-    fn mixed(&self, out: &mut Vec<u8>, layout: &Layout, salt: u64, ids: &[u16], depth: usize) {
+    fn mixed(
+        &self,
+        out: &mut Vec<u8>,
+        layout: &Layout,
+        splits: &[u32; COUNT],
+        ids: &[u16],
+        depth: usize,
+    ) {
         out.push(b'{');
-        let mut done = vec![false; ids.len()];
+        let mut done = [false; COUNT];
+        let mut group = [0u16; COUNT];
         let mut first = true;
-        let mut group: Vec<u16> = Vec::new();
         for i in 0..ids.len() {
             if done[i] {
                 continue;
             }
             let fi = usize::from(ids[i]);
             let si = &layout.segs[fi];
-            let end = layout.chunk_end(fi, depth, salt);
+            let end = chunk_end(splits[fi], si.len(), depth);
             let chunk = &si[depth..=end];
-            group.clear();
-            for j in i..ids.len() {
-                let fj = usize::from(ids[j]);
-                let sj = &layout.segs[fj];
-                if sj.len() <= end || &sj[depth..=end] != chunk {
-                    break;
-                }
-                if !done[j] && layout.chunk_end(fj, depth, salt) == end {
-                    done[j] = true;
-                    group.push(ids[j]);
+            let leaf = end == si.len() - 1;
+            let mut n = 0;
+            if !leaf {
+                // Fields under the same object (same prefix through segment `end`)
+                // follow each other; those whose key also ends at `end` go in it.
+                let object = layout.objects[fi][end];
+                for j in i..ids.len() {
+                    let fj = usize::from(ids[j]);
+                    if layout.objects[fj].get(end) != Some(&object) {
+                        break;
+                    }
+                    let segs = layout.segs[fj].len();
+                    if !done[j] && chunk_end(splits[fj], segs, depth) == end {
+                        done[j] = true;
+                        group[n] = ids[j];
+                        n += 1;
+                    }
                 }
             }
             if !first {
@@ -256,13 +310,10 @@ impl Writer<'_> {
                 out.extend_from_slice(s.as_bytes());
             }
             out.extend_from_slice(b"\":");
-            if end == si.len() - 1 {
-                debug_assert_eq!(group.len(), 1);
+            if leaf {
                 self.value(out, self.ev.slots[fi].expect("present field"));
             } else {
-                let g = std::mem::take(&mut group);
-                self.mixed(out, layout, salt, &g, end + 1);
-                group = g;
+                self.mixed(out, layout, splits, &group[..n], end + 1);
             }
         }
         out.push(b'}');
@@ -277,9 +328,6 @@ struct ItoaBuf {
 impl ItoaBuf {
     fn as_slice(&self) -> &[u8] {
         &self.buf[self.start..]
-    }
-    fn clear(&mut self) {
-        self.start = self.buf.len();
     }
 }
 
@@ -310,16 +358,60 @@ pub(crate) fn push_int(out: &mut Vec<u8>, i: i64) {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
+/// Bytes that need an escape in a JSON string: 1 always, 2 only with `\u` escaping.
+static ESCAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = if b < 0x20 || b == b'"' as usize || b == b'\\' as usize {
+            1
+        } else if b >= 0x80 || b == b'/' as usize {
+            2
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
+
+/// Whether any byte of `x` is a control character, `"` or `\\` (SWAR).
+#[inline]
+fn needs_escape(x: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    // Bytes below 0x20 (ASCII ones only: `!x & HIGH` drops bytes >= 0x80).
+    let control = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+    control != 0
+        || zero(x ^ (ONES * u64::from(b'"'))) != 0
+        || zero(x ^ (ONES * u64::from(b'\\'))) != 0
+}
+
 /// `s` (UTF-8) as a JSON string. With `escape_unicode`, non-ASCII characters are written
 /// as `\uXXXX` escapes (surrogate pairs above U+FFFF) and `/` as `\/`.
 pub(crate) fn write_str(out: &mut Vec<u8>, s: &[u8], escape_unicode: bool) {
     out.push(b'"');
+    let limit = if escape_unicode { 2 } else { 1 };
     let mut start = 0;
     let mut i = 0;
     while i < s.len() {
+        // Eight bytes at a time while none needs an escape (the common case).
+        if !escape_unicode {
+            while let Some(chunk) = s.get(i..i + 8) {
+                let x = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+                if needs_escape(x) {
+                    break;
+                }
+                i += 8;
+            }
+            if i >= s.len() {
+                break;
+            }
+        }
         let b = s[i];
-        let plain = b >= 0x20 && b != b'"' && b != b'\\' && (!escape_unicode || (b < 0x80 && b != b'/'));
-        if plain {
+        let e = ESCAPE[usize::from(b)];
+        if e == 0 || e > limit {
             i += 1;
             continue;
         }
@@ -347,7 +439,8 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &[u8], escape_unicode: bool) {
                 } else {
                     2
                 };
-                let ch = std::str::from_utf8(&s[i..i + len])
+                let end = (i + len).min(s.len());
+                let ch = std::str::from_utf8(&s[i..end])
                     .ok()
                     .and_then(|c| c.chars().next())
                     .unwrap_or('\u{FFFD}');
@@ -358,7 +451,7 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &[u8], escape_unicode: bool) {
                         out.push(HEX[usize::from((*u >> shift) & 15)]);
                     }
                 }
-                i += len;
+                i = end;
                 start = i;
                 continue;
             }
@@ -388,8 +481,10 @@ pub(crate) fn walk(
     line: &[u8],
     visit: &mut dyn FnMut(&str, Option<usize>, &Scalar<'_>),
 ) -> Result<(), usize> {
+    let text = std::str::from_utf8(line).map_err(|e| e.valid_up_to())?;
     let mut r = Reader {
         s: line,
+        text,
         pos: 0,
         path: String::new(),
     };
@@ -407,6 +502,8 @@ pub(crate) fn walk(
 
 struct Reader<'a> {
     s: &'a [u8],
+    /// `s` as text (validated once).
+    text: &'a str,
     pos: usize,
     path: String,
 }
@@ -432,7 +529,10 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn object(&mut self, visit: &mut dyn FnMut(&str, Option<usize>, &Scalar<'_>)) -> Result<(), usize> {
+    fn object(
+        &mut self,
+        visit: &mut dyn FnMut(&str, Option<usize>, &Scalar<'_>),
+    ) -> Result<(), usize> {
         self.expect(b'{')?;
         self.ws();
         if self.peek() == Some(b'}') {
@@ -518,10 +618,13 @@ impl<'a> Reader<'a> {
             }
             b'-' | b'0'..=b'9' => {
                 let start = self.pos;
-                while matches!(self.peek(), Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')) {
+                while matches!(
+                    self.peek(),
+                    Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+                ) {
                     self.pos += 1;
                 }
-                let text = std::str::from_utf8(&self.s[start..self.pos]).map_err(|_| start)?;
+                let text = self.text.get(start..self.pos).ok_or(start)?;
                 if text.parse::<f64>().is_err() {
                     return Err(start);
                 }
@@ -543,7 +646,7 @@ impl<'a> Reader<'a> {
         while let Some(&b) = s.get(self.pos) {
             match b {
                 b'"' => {
-                    let t = std::str::from_utf8(&s[start..self.pos]).map_err(|_| start)?;
+                    let t = self.text.get(start..self.pos).ok_or(start)?;
                     self.pos += 1;
                     return Ok(Cow::Borrowed(t));
                 }
@@ -571,7 +674,9 @@ impl<'a> Reader<'a> {
                         b'u' => {
                             let mut cp = self.hex4()?;
                             if (0xD800..0xDC00).contains(&cp) {
-                                if s.get(self.pos) != Some(&b'\\') || s.get(self.pos + 1) != Some(&b'u') {
+                                if s.get(self.pos) != Some(&b'\\')
+                                    || s.get(self.pos + 1) != Some(&b'u')
+                                {
                                     return Err(self.pos);
                                 }
                                 self.pos += 2;

@@ -30,7 +30,6 @@ pub(crate) struct OsVariant {
     pub family: &'static str,
     pub version: &'static str,
     pub kernel: &'static str,
-    pub full: &'static str,
 }
 
 const fn v(
@@ -39,7 +38,6 @@ const fn v(
     family: &'static str,
     version: &'static str,
     kernel: &'static str,
-    full: &'static str,
 ) -> OsVariant {
     OsVariant {
         name,
@@ -47,28 +45,93 @@ const fn v(
         family,
         version,
         kernel,
-        full,
     }
 }
 
 pub(crate) static WIN_VARIANTS: &[OsVariant] = &[
-    v("Windows 10 Pro", "windows", "windows", "10.0", "10.0.19041.5007 (WinBuild.160101.0800)", "Windows 10 Pro 22H2"),
-    v("Windows 11 Enterprise", "windows", "windows", "10.0", "10.0.22621.4317 (WinBuild.160101.0800)", "Windows 11 Enterprise 23H2"),
-    v("Windows 11 Pro", "windows", "windows", "10.0", "10.0.22621.4317 (WinBuild.160101.0800)", "Windows 11 Pro 24H2"),
-    v("Windows Server 2019 Datacenter", "windows", "windows", "10.0", "10.0.17763.6414 (WinBuild.160101.0800)", "Windows Server 2019 Datacenter 1809"),
-    v("Windows Server 2022 Standard", "windows", "windows", "10.0", "10.0.20348.2762 (WinBuild.160101.0800)", "Windows Server 2022 Standard 21H2"),
+    v(
+        "Windows 10 Pro",
+        "windows",
+        "windows",
+        "10.0",
+        "10.0.19041.5007 (WinBuild.160101.0800)",
+    ),
+    v(
+        "Windows 11 Enterprise",
+        "windows",
+        "windows",
+        "10.0",
+        "10.0.22621.4317 (WinBuild.160101.0800)",
+    ),
+    v(
+        "Windows 11 Pro",
+        "windows",
+        "windows",
+        "10.0",
+        "10.0.22621.4317 (WinBuild.160101.0800)",
+    ),
+    v(
+        "Windows Server 2019 Datacenter",
+        "windows",
+        "windows",
+        "10.0",
+        "10.0.17763.6414 (WinBuild.160101.0800)",
+    ),
+    v(
+        "Windows Server 2022 Standard",
+        "windows",
+        "windows",
+        "10.0",
+        "10.0.20348.2762 (WinBuild.160101.0800)",
+    ),
 ];
 pub(crate) static LINUX_VARIANTS: &[OsVariant] = &[
-    v("Ubuntu", "ubuntu", "debian", "22.04.5 LTS (Jammy Jellyfish)", "5.15.0-124-generic", "Ubuntu 22.04.5 LTS (Jammy Jellyfish)"),
-    v("Ubuntu", "ubuntu", "debian", "24.04.1 LTS (Noble Numbat)", "6.8.0-47-generic", "Ubuntu 24.04.1 LTS (Noble Numbat)"),
-    v("Debian GNU/Linux", "debian", "debian", "12 (bookworm)", "6.1.0-26-amd64", "Debian GNU/Linux 12 (bookworm)"),
-    v("Red Hat Enterprise Linux", "rhel", "redhat", "9.4 (Plow)", "5.14.0-427.37.1.el9_4.x86_64", "Red Hat Enterprise Linux 9.4 (Plow)"),
-    v("Amazon Linux", "amzn", "redhat", "2023", "6.1.112-122.189.amzn2023.x86_64", "Amazon Linux 2023"),
-    v("CentOS Linux", "centos", "redhat", "7 (Core)", "3.10.0-1160.119.1.el7.x86_64", "CentOS Linux 7 (Core)"),
+    v(
+        "Ubuntu",
+        "ubuntu",
+        "debian",
+        "22.04.5 LTS (Jammy Jellyfish)",
+        "5.15.0-124-generic",
+    ),
+    v(
+        "Ubuntu",
+        "ubuntu",
+        "debian",
+        "24.04.1 LTS (Noble Numbat)",
+        "6.8.0-47-generic",
+    ),
+    v(
+        "Debian GNU/Linux",
+        "debian",
+        "debian",
+        "12 (bookworm)",
+        "6.1.0-26-amd64",
+    ),
+    v(
+        "Red Hat Enterprise Linux",
+        "rhel",
+        "redhat",
+        "9.4 (Plow)",
+        "5.14.0-427.37.1.el9_4.x86_64",
+    ),
+    v(
+        "Amazon Linux",
+        "amzn",
+        "redhat",
+        "2023",
+        "6.1.112-122.189.amzn2023.x86_64",
+    ),
+    v(
+        "CentOS Linux",
+        "centos",
+        "redhat",
+        "7 (Core)",
+        "3.10.0-1160.119.1.el7.x86_64",
+    ),
 ];
 pub(crate) static MAC_VARIANTS: &[OsVariant] = &[
-    v("macOS", "darwin", "darwin", "14.7", "23.6.0", "macOS 14.7"),
-    v("macOS", "darwin", "darwin", "15.1", "24.1.0", "macOS 15.1"),
+    v("macOS", "darwin", "darwin", "14.7", "23.6.0"),
+    v("macOS", "darwin", "darwin", "15.1", "24.1.0"),
 ];
 
 pub(crate) struct Host {
@@ -234,9 +297,27 @@ impl World {
         let nt = "NT AUTHORITY";
         users.push(sys("SYSTEM", "S-1-5-18", 0, UserKind::WinSystem, nt));
         users.push(sys("LOCAL SERVICE", "S-1-5-19", 0, UserKind::WinSystem, nt));
-        users.push(sys("NETWORK SERVICE", "S-1-5-20", 0, UserKind::WinSystem, nt));
-        users.push(sys("DWM-1", "S-1-5-90-0-1", 0, UserKind::WinSystem, "Window Manager"));
-        users.push(sys("UMFD-0", "S-1-5-96-0-0", 0, UserKind::WinSystem, "Font Driver Host"));
+        users.push(sys(
+            "NETWORK SERVICE",
+            "S-1-5-20",
+            0,
+            UserKind::WinSystem,
+            nt,
+        ));
+        users.push(sys(
+            "DWM-1",
+            "S-1-5-90-0-1",
+            0,
+            UserKind::WinSystem,
+            "Window Manager",
+        ));
+        users.push(sys(
+            "UMFD-0",
+            "S-1-5-96-0-0",
+            0,
+            UserKind::WinSystem,
+            "Font Driver Host",
+        ));
         for (name, uid) in [
             ("root", 0),
             ("www-data", 33),
@@ -303,6 +384,8 @@ impl World {
             Os::Macos => 0.0,
         });
         let owner = people.start + rng.below((people.end - people.start) as usize) as u32;
+        let second = (i / 250) as u8 + if server { 100 } else { 20 };
+        let third = rng.below(256) as u8;
         let mut name = String::new();
         match os {
             Os::Windows if server => {
@@ -329,10 +412,19 @@ impl World {
             },
             Os::Linux => {
                 let role = *rng.pick(&[
-                    "web-prod", "db", "k8s-worker", "ci-runner", "bastion", "kafka", "api", "cache", "ip",
+                    "web-prod",
+                    "db",
+                    "k8s-worker",
+                    "ci-runner",
+                    "bastion",
+                    "kafka",
+                    "api",
+                    "cache",
+                    "ip",
                 ]);
                 if role == "ip" {
-                    let _ = write!(name, "ip-10-{}-{}-{}", i / 250, rng.below(256), i % 250);
+                    // Named after its address (set below from the same numbers).
+                    let _ = write!(name, "ip-10-{second}-{third}-{}", (i % 250) + 2);
                 } else {
                     let _ = write!(name, "{role}-{:03}", i);
                 }
@@ -352,12 +444,7 @@ impl World {
             Os::Linux if rng.chance(0.3) => Source::Auditd,
             _ => Source::Endpoint,
         };
-        let ip4 = [
-            10,
-            (i / 250) as u8 + if server { 100 } else { 20 },
-            rng.below(256) as u8,
-            (i % 250) as u8 + 2,
-        ];
+        let ip4 = [10, second, third, (i % 250) as u8 + 2];
         let ip = format!("{}.{}.{}.{}", ip4[0], ip4[1], ip4[2], ip4[3]);
         let r = rng.next_u64();
         let ip6 = format!(
@@ -370,9 +457,17 @@ impl World {
         let m = rng.next_u64();
         let bytes: Vec<u8> = (0..6).map(|k| (m >> (k * 8)) as u8).collect();
         let mac = if os == Os::Windows {
-            bytes.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join("-")
+            bytes
+                .iter()
+                .map(|b| format!("{b:02X}"))
+                .collect::<Vec<_>>()
+                .join("-")
         } else {
-            bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
+            bytes
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<Vec<_>>()
+                .join(":")
         };
         let id = match os {
             Os::Windows | Os::Macos => uuid(rng),
@@ -389,8 +484,8 @@ impl World {
             ip6,
             mac,
             agent_id: uuid(rng),
-            agent_version: rng.pick(AGENT_VERSIONS),
-            domain: rng.pick(DOMAINS),
+            agent_version: AGENT_VERSIONS[rng.below(AGENT_VERSIONS.len())],
+            domain: DOMAINS[rng.below(DOMAINS.len())],
             owner,
             server,
         }

@@ -6,6 +6,8 @@ mod cli;
 mod conformance;
 mod corpus;
 mod diagnostics;
+mod hostile;
+mod hostile_rules;
 mod roundtrip;
 mod snapshots;
 

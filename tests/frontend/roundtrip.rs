@@ -153,9 +153,9 @@ fn arb_expr() -> impl Strategy<Value = Expr> {
                     args
                 })),
             inner.clone().prop_map(|x| e(ExprKind::Not(Box::new(x)))),
-            (inner.clone(), inner.clone())
-                .prop_map(|(l, r)| e(ExprKind::And(Box::new(l), Box::new(r)))),
-            (inner.clone(), inner).prop_map(|(l, r)| e(ExprKind::Or(Box::new(l), Box::new(r)))),
+            // Chains are n-ary; a chain operand of a chain is printed in parentheses.
+            prop::collection::vec(inner.clone(), 2..5).prop_map(|xs| e(ExprKind::And(xs))),
+            prop::collection::vec(inner, 2..5).prop_map(|xs| e(ExprKind::Or(xs))),
         ]
     })
 }
@@ -282,9 +282,10 @@ fn spans_point_at_the_source() {
     let QueryBody::Event(f) = &q.body else {
         panic!()
     };
-    let ExprKind::And(l, r) = &f.condition.kind else {
+    let ExprKind::And(xs) = &f.condition.kind else {
         panic!()
     };
+    let [l, r] = xs.as_slice() else { panic!() };
     assert_eq!(&src[l.span.start..l.span.end], "process.name : \"a\"");
     assert_eq!(&src[r.span.start..r.span.end], "length(x) > 2");
 }

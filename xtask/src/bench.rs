@@ -227,11 +227,18 @@ fn report(
                 f["match_share"].as_f64().unwrap_or(0.0) * 100.0,
                 ratio(e, eps(figure(results, "M4", "1 rules")))
             ),
-            "M5" => format!(
-                "{:.1} B/key; vs 1000 keys {}",
-                f["bytes_per_key"].as_f64().unwrap_or(0.0),
-                ratio(e, eps(figure(results, "M5", "1000 open keys")))
-            ),
+            "M5" => {
+                let base = if config.contains("uniform") {
+                    "1000 open keys, all active"
+                } else {
+                    "1000 open keys, 1000 active"
+                };
+                format!(
+                    "{:.1} B/key; vs 1000 keys {}",
+                    f["bytes_per_key"].as_f64().unwrap_or(0.0),
+                    ratio(e, eps(figure(results, "M5", base)))
+                )
+            }
             "M7" => format!("compiled/interpreter {}", ratio(m1, e)),
             _ => String::new(),
         };

@@ -71,6 +71,37 @@ fn atoms_test(atoms: &[u32]) -> TokenStream {
     }
 }
 
+/// The most operands of one parenthesised `&&`/`||` group in generated code.
+pub const CHAIN_GROUP: usize = 16;
+
+/// `(a && b && …)` (`and`) or `(a || b || …)`, as parenthesised groups of at most
+/// [`CHAIN_GROUP`] operands, grouped again until one group is left: `a && b && c …` is a
+/// left-deep tree in Rust's syntax, and one of thousands of operands (a long `and`/`or`
+/// chain, which EQL rules have) would be thousands of levels deep for rustc; grouped, it
+/// is log₁₆ n levels. Operands keep their order, so evaluation short-circuits as written.
+fn balanced_chain(operands: Vec<TokenStream>, and: bool) -> TokenStream {
+    let join = |group: Vec<TokenStream>| {
+        if and {
+            quote!((#(#group)&&*))
+        } else {
+            quote!((#(#group)||*))
+        }
+    };
+    if operands.is_empty() {
+        return if and { quote!(true) } else { quote!(false) };
+    }
+    let mut level = operands;
+    while level.len() > CHAIN_GROUP {
+        let mut it = level.into_iter().peekable();
+        let mut next = Vec::new();
+        while it.peek().is_some() {
+            next.push(join(it.by_ref().take(CHAIN_GROUP).collect()));
+        }
+        level = next;
+    }
+    join(level)
+}
+
 impl RuleGen<'_> {
     fn field_type(&self, v: &ValueIr) -> Option<FieldType> {
         match v {
@@ -111,11 +142,11 @@ impl RuleGen<'_> {
             }
             Cond::And(xs) => {
                 let xs: Vec<_> = xs.iter().map(|x| self.cond(x)).collect();
-                quote!((#(#xs)&&*))
+                balanced_chain(xs, true)
             }
             Cond::Or(xs) => {
                 let xs: Vec<_> = xs.iter().map(|x| self.cond(x)).collect();
-                quote!((#(#xs)||*))
+                balanced_chain(xs, false)
             }
             Cond::Leaf(l) => self.leaf(l),
         }
@@ -453,5 +484,41 @@ impl RuleGen<'_> {
                 }
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proc_macro2::TokenTree;
+
+    /// The deepest nesting of groups (parentheses …) in a token stream.
+    fn depth(ts: TokenStream) -> usize {
+        ts.into_iter()
+            .map(|t| match t {
+                TokenTree::Group(g) => 1 + depth(g.stream()),
+                _ => 0,
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn long_chains_are_balanced_groups() {
+        let operands = |n: u32| (0..n).map(|i| quote!(a.atom(#i))).collect::<Vec<_>>();
+        // Up to 16 operands: one group, as before.
+        assert_eq!(
+            balanced_chain(operands(3), true).to_string(),
+            "(a . atom (0u32) && a . atom (1u32) && a . atom (2u32))"
+        );
+        assert_eq!(balanced_chain(Vec::new(), false).to_string(), "false");
+        // 23,000 operands: ⌈log₁₆ 23,000⌉ = 4 levels of groups (each operand's own
+        // parentheses add one), in order.
+        let chain = balanced_chain(operands(23_000), false);
+        assert_eq!(depth(chain.clone()), 5);
+        let text = chain.to_string();
+        assert_eq!(text.matches("||").count(), 22_999);
+        assert!(text.find("(0u32)") < text.find("(22999u32)"));
+        assert!(!text.contains("&&"));
     }
 }

@@ -37,12 +37,8 @@ pub fn rules_from_dir_shown_from(
                 .and_then(|r| f.path.strip_prefix(r).ok())
                 .unwrap_or(&f.path);
             let name = shown.display().to_string();
-            errors.extend(
-                f.diagnostics
-                    .iter()
-                    .filter(|d| d.is_error())
-                    .map(|d| d.render(&name, &f.text)),
-            );
+            // At most 20 per file, then one `… and N more`.
+            errors.extend(f.render_capped_as(&name, true));
             continue;
         }
         let Some((rule, query)) = f.ok() else {

@@ -117,8 +117,12 @@ pub(crate) struct Enumerated<'a, T> {
     pub gaps: Vec<Gap>,
 }
 
+/// A branch that could not be solved: its new alternatives, its label, why.
+type Failure = (Vec<(usize, usize)>, String, String);
+
 enum Mode<'m> {
     Greedy,
+    /// The given picks, and random ones elsewhere.
     Forced(&'m [(usize, usize)]),
 }
 
@@ -303,12 +307,14 @@ impl<'a> Enumerator<'a> {
             gaps: Vec::new(),
         };
         if self.is_false() {
-            out.gaps.push(Gap::new(
-                "the condition",
-                "condition is always false",
-            ));
+            out.gaps
+                .push(Gap::new("the condition", "condition is always false"));
             return out;
         }
+        // Failed branches, reported at the end only if one of their new alternatives
+        // never made it into a solved branch.
+        let mut failures: Vec<Failure> = Vec::new();
+        let mut solved_alts: Vec<(usize, usize)> = Vec::new();
         let mut first = true;
         while out.branches.len() < max && (first || self.uncovered(&self.root)) {
             first = false;
@@ -325,7 +331,14 @@ impl<'a> Enumerator<'a> {
             let mut tries = 0;
             while result.is_err() && tries < retries && !self.points.is_empty() {
                 tries += 1;
-                let (lits, picks) = self.make(&Mode::Forced(&targets));
+                // All new alternatives forced, random picks elsewhere (three times); then the
+                // most recently picked (deepest) targets dropped one by one, so that two
+                // new alternatives that contradict each other are tried apart later.
+                let keep = targets.len().saturating_sub((tries - 1) / 3);
+                if keep == 0 && !targets.is_empty() {
+                    break;
+                }
+                let (lits, picks) = self.make(&Mode::Forced(&targets[..keep]));
                 let label = branch_label(self.fields, &lits, &picks, &targets);
                 let b = Branch { lits, label };
                 let r = solve(&b);
@@ -337,29 +350,41 @@ impl<'a> Enumerator<'a> {
             }
             match result {
                 Ok(t) => {
+                    solved_alts.extend(used.iter().map(|(p, a, _)| (*p, *a)));
+                    let progress = used.iter().any(|(p, a, _)| !self.points[*p].covered[*a]);
                     for (p, a, _) in &used {
                         self.points[*p].cover(*a);
+                    }
+                    if !progress {
+                        // Nothing new was used: give up on these targets so the loop ends.
+                        for (p, a) in &targets {
+                            self.points[*p].cover(*a);
+                        }
                     }
                     out.branches.push((attempt, t));
                 }
                 Err(e) => {
-                    out.gaps.push(Gap::new(&format!("branch ({})", attempt.label), &e));
                     if targets.is_empty() {
+                        out.gaps
+                            .push(Gap::new(&format!("branch ({})", attempt.label), &e));
                         break;
                     }
+                    failures.push((targets.clone(), attempt.label.clone(), e));
                     for (p, a) in &targets {
                         self.points[*p].cover(*a);
                     }
                 }
             }
         }
+        for (targets, label, e) in failures {
+            if targets.iter().any(|t| !solved_alts.contains(t)) {
+                out.gaps.push(Gap::new(&format!("branch ({label})"), &e));
+            }
+        }
         let (covered, total) = self.total();
         if covered < total && out.branches.len() >= max {
             out.gaps.push(Gap::new(
-                &format!(
-                    "{} of {total} alternatives used by {max} branches",
-                    covered
-                ),
+                &format!("{} of {total} alternatives used by {max} branches", covered),
                 "branch cap reached",
             ));
         }
@@ -692,7 +717,9 @@ mod tests {
         assert!(b[0].contains("a == 1") && b[0].contains("c in \"x\""));
         assert!(b[1].contains("b == 2") && b[1].contains("c in \"y\""));
         assert!(b[2].contains("c in \"z\""));
-        assert!(b.iter().all(|s| s.contains("d != 1") && s.contains("e != 2")));
+        assert!(b
+            .iter()
+            .all(|s| s.contains("d != 1") && s.contains("e != 2")));
     }
 
     #[test]
@@ -703,8 +730,12 @@ mod tests {
 
     #[test]
     fn nested_alternatives_are_reached() {
-        let (b, _) = branches("any where a == 1 or (b == 1 and (c == 1 or c == 2 or c == 3))", 32);
-        assert_eq!(b.len(), 3, "{b:#?}");
+        let (b, _) = branches(
+            "any where a == 1 or (b == 1 and (c == 1 or c == 2 or c == 3))",
+            32,
+        );
+        // The inner alternatives are reachable only under the second outer one.
+        assert_eq!(b.len(), 4, "{b:#?}");
         assert!(b.iter().any(|s| s.contains("c == 3")));
     }
 

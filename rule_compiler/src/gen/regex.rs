@@ -175,7 +175,10 @@ impl Parser {
                 Escape::Class(vec![ClassItem::Not(ranges.to_vec())], false)
             } else {
                 Escape::Class(
-                    ranges.iter().map(|&(a, b)| ClassItem::Range(a, b)).collect(),
+                    ranges
+                        .iter()
+                        .map(|&(a, b)| ClassItem::Range(a, b))
+                        .collect(),
                     false,
                 )
             }
@@ -325,7 +328,11 @@ fn gen(re: &Re, variant: usize, out: &mut String) -> bool {
             false
         }
         Re::Repeat { inner, min, max } => {
-            let want = if variant % 2 == 0 { (*min).max(1) } else { *min };
+            let want = if variant % 2 == 0 {
+                (*min).max(1)
+            } else {
+                *min
+            };
             let count = max.map_or(want, |m| want.min(m));
             (0..count).all(|_| gen(inner, variant, out))
         }
@@ -365,7 +372,10 @@ mod tests {
 
     #[test]
     fn corpus_shapes_generate_matching_strings() {
-        assert_eq!(check(r"/var/run/\w+\.(pid|lock|reboot)", false), "/var/run/a.pid");
+        assert_eq!(
+            check(r"/var/run/\w+\.(pid|lock|reboot)", false),
+            "/var/run/a.pid"
+        );
         check(r"C:\\Program Files( \(x86\))?\\Steam\\.*", false);
         check(r".*[0-9]{1,3}(\.[0-9]{1,3}){3}.*", false);
         check(r"[a-z0-9_\-][a-z0-9_\-\.]{1,254}", true);

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 fn main() {
     println!("cargo:rerun-if-env-changed=EQLC_RULES_DIR");
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into()))
-        .join("..");
+        .join("../..");
     let dir = match std::env::var("EQLC_RULES_DIR") {
         Ok(d) if !d.is_empty() => root.join(d),
         _ => root.join("rules"),
