@@ -125,7 +125,7 @@ pub static RULES: [::rule_runtime::ruleset::RuleSpec; 1] = [
             fields::PROCESS_NAME as u32,
         ],
         atoms: &[0, 1, 2, 3, 4, 5, 6, 7],
-        required: ::std::option::Option::Some(&[2, 4]),
+        required: ::std::option::Option::Some(&[&[2, 5, 6]]),
         evaluate: credential_access_suspicious_comsvcs_imageload::evaluate,
     },
 ];
@@ -155,7 +155,7 @@ pub fn rules(
 ///     not file.name : "COMSVCS.DLL"]
 /// ```
 ///
-/// Evaluated when one of the atoms 2, 4 holds.
+/// Evaluated when one of the atoms 2, 5, 6 holds.
 ///
 /// * atom 0: `event.category` Category "process"
 /// * atom 1: `event.category` Text "process"
@@ -212,6 +212,9 @@ pub mod credential_access_suspicious_comsvcs_imageload {
     fn keys_0(
         ev: ::rule_runtime::fields::EventView<'_>,
     ) -> ::std::vec::Vec<::rule_runtime::state::Key> {
+        if ev.slot(super::fields::PROCESS_ENTITY_ID).is_empty() {
+            return ::std::vec::Vec::new();
+        }
         ::rule_runtime::key::key_tuples(
             &[
                 (
@@ -233,6 +236,9 @@ pub mod credential_access_suspicious_comsvcs_imageload {
     fn keys_1(
         ev: ::rule_runtime::fields::EventView<'_>,
     ) -> ::std::vec::Vec<::rule_runtime::state::Key> {
+        if ev.slot(super::fields::PROCESS_ENTITY_ID).is_empty() {
+            return ::std::vec::Vec::new();
+        }
         ::rule_runtime::key::key_tuples(
             &[
                 (

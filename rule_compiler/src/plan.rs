@@ -47,8 +47,10 @@ pub struct RulePlan {
     pub slots: Vec<u32>,
     /// Every atom the rule tests (sorted).
     pub atoms: Vec<u32>,
-    /// The atoms one of which every match satisfies; `None`: evaluate on every event.
-    pub required: Option<Vec<u32>>,
+    /// Disjunctions of atoms (at most [`MAX_REQUIRED`]), each satisfied by every match:
+    /// the rule is evaluated only on events where every one of them has an atom that
+    /// holds. `None`: evaluate on every event.
+    pub required: Option<Vec<Vec<u32>>>,
 }
 
 /// The plan of a rule set.
@@ -94,17 +96,22 @@ impl Plan {
                 types: &typed,
             };
             let mut used = BTreeSet::new();
-            let mut required: Option<Vec<u32>> = None;
-            let mut first = true;
-            for filter in rule.filters() {
-                let stage = plan.filter_required(&ctx, filter, &mut used);
-                required = if first { stage } else { union(required, stage) };
-                first = false;
-            }
+            // Several stages: an event may be needed by any of them, so the requirement is
+            // the union of each stage's most selective disjunction.
+            let stages: Vec<Reqs> = rule
+                .filters()
+                .into_iter()
+                .map(|f| plan.filter_required(&ctx, f, &mut used))
+                .collect();
+            let reqs = if stages.len() == 1 {
+                stages.into_iter().next().unwrap_or_default()
+            } else {
+                plan.or_reqs(stages)
+            };
             plan.rules.push(RulePlan {
                 slots,
                 atoms: used.into_iter().collect(),
-                required,
+                required: (!reqs.is_empty()).then(|| reqs.into_iter().map(|(a, _)| a).collect()),
             });
         }
         plan
@@ -155,7 +162,7 @@ impl Plan {
         ctx: &RuleCtx<'_>,
         filter: &FilterIr,
         used: &mut BTreeSet<u32>,
-    ) -> Option<Vec<u32>> {
+    ) -> Reqs {
         let category = filter.category.as_ref().map(|c| {
             let id = self.intern(Atom {
                 slot: ctx.slots[ctx.ir.category_field as usize],
@@ -165,64 +172,89 @@ impl Plan {
             used.insert(id);
             id
         });
-        let cond = self.cond_required(ctx, &filter.condition, used);
-        match category {
-            Some(c) => Some(self.more_selective(Some(vec![c]), cond).unwrap_or_default()),
-            None => cond,
+        let mut pool = self.cond_required(ctx, &filter.condition, used);
+        if let Some(c) = category {
+            pool.push((vec![c], self.estimate(&[c])));
         }
+        self.best(pool)
     }
 
-    fn cond_required(
-        &mut self,
-        ctx: &RuleCtx<'_>,
-        c: &Cond,
-        used: &mut BTreeSet<u32>,
-    ) -> Option<Vec<u32>> {
+    fn cond_required(&mut self, ctx: &RuleCtx<'_>, c: &Cond, used: &mut BTreeSet<u32>) -> Reqs {
         match c {
-            Cond::Const(true) => None,
-            Cond::Const(false) => Some(Vec::new()),
+            Cond::Const(true) => Vec::new(),
+            Cond::Const(false) => vec![(Vec::new(), 0.0)],
             Cond::Not(x) => {
                 self.cond_required(ctx, x, used);
-                None
+                Vec::new()
             }
             Cond::And(xs) => {
-                // The most selective operand's ([`Plan::more_selective`], with the best
-                // estimate kept so that a long chain is linear).
-                let mut best: Option<(Vec<u32>, f64)> = None;
+                // Every operand's requirements hold; keep the most selective.
+                let mut pool = Vec::new();
                 for x in xs {
-                    if let Some(r) = self.cond_required(ctx, x, used) {
-                        let e = self.estimate(&r);
-                        if best.as_ref().is_none_or(|(_, b)| e < *b) {
-                            best = Some((r, e));
-                        }
-                    }
+                    pool.extend(self.cond_required(ctx, x, used));
                 }
-                best.map(|(r, _)| r)
+                self.best(pool)
             }
             Cond::Or(xs) => {
-                // The union, in order of first appearance; a set beside it keeps a long
-                // `or` chain (thousands of leaves) linear.
-                let mut all = Some(Vec::new());
-                let mut seen = BTreeSet::new();
-                for x in xs {
-                    let r = self.cond_required(ctx, x, used);
-                    match (&mut all, r) {
-                        (Some(all), Some(r)) => {
-                            all.extend(r.into_iter().filter(|a| seen.insert(*a)));
-                        }
-                        _ => all = None,
-                    }
-                }
-                all
+                let branches: Vec<Reqs> = xs
+                    .iter()
+                    .map(|x| self.cond_required(ctx, x, used))
+                    .collect();
+                self.or_reqs(branches)
             }
             Cond::Leaf(l) => {
                 self.values_in_leaf(ctx, l, used);
-                let keys = leaf_atom_keys(ctx, l)?;
+                let Some(keys) = leaf_atom_keys(ctx, l) else {
+                    return Vec::new();
+                };
                 let ids: Vec<u32> = keys.into_iter().map(|a| self.intern(a)).collect();
                 used.extend(ids.iter().copied());
-                Some(ids)
+                let e = self.estimate(&ids);
+                vec![(ids, e)]
             }
         }
+    }
+
+    /// The requirement of an `or` of branches: one disjunction, the union of each
+    /// branch's most selective one (in order of first appearance; a set beside it keeps a
+    /// long `or` chain linear); none if a branch has none.
+    fn or_reqs(&self, branches: Vec<Reqs>) -> Reqs {
+        let mut all = Vec::new();
+        let mut seen = BTreeSet::new();
+        for b in branches {
+            let Some((first, _)) = b.into_iter().next() else {
+                return Vec::new();
+            };
+            all.extend(first.into_iter().filter(|a| seen.insert(*a)));
+        }
+        let e = self.estimate(&all);
+        vec![(all, e)]
+    }
+
+    /// The requirements to keep from a pool of implied disjunctions: the most selective
+    /// one, and a second one on other fields when it is selective too (at most
+    /// [`SECOND_REQUIRED_ESTIMATE`]): an event must then satisfy both.
+    fn best(&self, mut pool: Reqs) -> Reqs {
+        if pool.len() <= 1 {
+            return pool;
+        }
+        pool.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let mut out: Reqs = Vec::with_capacity(MAX_REQUIRED);
+        let fields = |d: &[u32]| -> BTreeSet<u32> {
+            d.iter().map(|&a| self.atoms[a as usize].slot).collect()
+        };
+        for (d, e) in pool {
+            match out.first() {
+                None => out.push((d, e)),
+                Some((first, _)) => {
+                    if e <= SECOND_REQUIRED_ESTIMATE && fields(first).is_disjoint(&fields(&d)) {
+                        out.push((d, e));
+                        break;
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Conditions nested in a leaf's values (`true == (f in ("a"))`) use atoms too.
@@ -260,20 +292,6 @@ impl Plan {
         }
     }
 
-    /// The more selective of two requirements (`None` is the least selective).
-    fn more_selective(&self, a: Option<Vec<u32>>, b: Option<Vec<u32>>) -> Option<Vec<u32>> {
-        match (a, b) {
-            (None, x) | (x, None) => x,
-            (Some(a), Some(b)) => {
-                if self.estimate(&b) < self.estimate(&a) {
-                    Some(b)
-                } else {
-                    Some(a)
-                }
-            }
-        }
-    }
-
     /// The estimated share of events on which one of `atoms` holds (see [`estimate`]).
     pub fn estimate(&self, atoms: &[u32]) -> f64 {
         atoms
@@ -284,47 +302,62 @@ impl Plan {
     }
 }
 
-fn union(a: Option<Vec<u32>>, b: Option<Vec<u32>>) -> Option<Vec<u32>> {
-    let (mut a, b) = (a?, b?);
-    for x in b {
-        if !a.contains(&x) {
-            a.push(x);
-        }
-    }
-    Some(a)
-}
+/// Implied disjunctions of atoms with their estimates, most selective first.
+type Reqs = Vec<(Vec<u32>, f64)>;
 
-/// Fields whose values most events of a category share: a test of them selects little.
+/// The most disjunctions a rule's requirement holds.
+pub const MAX_REQUIRED: usize = 2;
+
+/// A second disjunction is required too only when its estimate is at most this.
+const SECOND_REQUIRED_ESTIMATE: f64 = 0.1;
+
+/// Fields with a handful of values that most events share: a test of one of them
+/// selects little.
 const COMMON_FIELDS: &[&str] = &[
     "event.category",
     "event.type",
-    "event.action",
-    "event.outcome",
     "event.kind",
-    "event.module",
-    "event.dataset",
-    "event.provider",
-    "data_stream.dataset",
+    "event.outcome",
     "data_stream.namespace",
+    "data_stream.type",
     "host.os.type",
     "host.os.family",
     "host.os.name",
     "host.os.platform",
     "os.type",
     "agent.type",
+    "network.direction",
+    "network.transport",
+    "network.type",
+];
+
+/// Fields with tens to hundreds of values (the source of an event, what it did): a value
+/// of one of them selects a little more.
+const SOURCE_FIELDS: &[&str] = &[
+    "event.action",
+    "event.dataset",
+    "event.module",
+    "event.provider",
+    "event.code",
+    "data_stream.dataset",
+    "network.protocol",
 ];
 
 /// The estimated share of events on which an atom holds: 0.3 for a field most events
-/// share, 0.02 for others; a wildcard with a short literal run is taken to hold more
-/// often, one without any (`*`, `?*`) on nearly every event that has the field. The
-/// automaton families also cost more per event than a hash lookup, which the estimate
-/// folds in.
+/// share, 0.05 for a field naming an event's source or action, 0.002 for an exact value
+/// of another field (process names, paths, command lines take many values); a wildcard
+/// with a literal run of 4 bytes or more counts
+/// double, one with a shorter run ten times, one without any (`*`, `?*`) a hundred times.
+/// A disjunction's estimate is the sum (at most 1), so a list of fifty exact values on
+/// a specific field still beats the category.
 pub fn estimate(fields: &[String], atom: &Atom) -> f64 {
     let field = fields.get(atom.slot as usize).map_or("", String::as_str);
-    let base = if COMMON_FIELDS.contains(&field) {
+    let base: f64 = if COMMON_FIELDS.contains(&field) {
         0.3
+    } else if SOURCE_FIELDS.contains(&field) {
+        0.05
     } else {
-        0.02
+        0.002
     };
     let factor = match atom.kind {
         AtomKind::Like | AtomKind::LikeFolded => {
@@ -335,14 +368,14 @@ pub fn estimate(fields: &[String], atom: &Atom) -> f64 {
                 .max()
                 .unwrap_or(0);
             match run {
-                0 => 50.0,
-                1..=3 => 5.0,
-                _ => 1.5,
+                0 => 100.0,
+                1..=3 => 10.0,
+                _ => 2.0,
             }
         }
         _ => 1.0,
     };
-    base * factor
+    (base * factor).min(1.0)
 }
 
 /// A rule's IR with its slots and field types.
@@ -481,12 +514,16 @@ mod tests {
         (irs, p)
     }
 
-    fn describe(p: &Plan, ids: &Option<Vec<u32>>) -> Option<Vec<String>> {
-        ids.as_ref().map(|ids| {
-            ids.iter()
-                .map(|&i| {
-                    let a = &p.atoms[i as usize];
-                    format!("{}:{:?}:{}", p.fields[a.slot as usize], a.kind, a.literal)
+    fn describe(p: &Plan, req: &Option<Vec<Vec<u32>>>) -> Option<Vec<Vec<String>>> {
+        req.as_ref().map(|req| {
+            req.iter()
+                .map(|d| {
+                    d.iter()
+                        .map(|&i| {
+                            let a = &p.atoms[i as usize];
+                            format!("{}:{:?}:{}", p.fields[a.slot as usize], a.kind, a.literal)
+                        })
+                        .collect()
                 })
                 .collect()
         })
@@ -502,25 +539,32 @@ mod tests {
             r#"any where not process.name == "x""#,
             r#"sequence [process where process.name == "a"] [network where destination.ip == "10.0.0.1"]"#,
             r#"process where process.pid in (1, "2", true) and process.name == "x""#,
+            r#"process where process.name == "x" and process.args : "*-enc*" and event.type == "start""#,
         ]);
         let d = |i: usize| describe(&p, &p.rules[i].required);
-        assert_eq!(d(0), Some(vec!["process.name:Folded:cmd.exe".into()]));
+        let one = |xs: &[&str]| Some(vec![xs.iter().map(|x| x.to_string()).collect()]);
+        assert_eq!(d(0), one(&["process.name:Folded:cmd.exe"]));
         assert_eq!(
             d(1),
-            Some(vec![
-                "process.name:Text:a".into(),
-                "process.args:LikeFolded:*-enc*".into()
-            ])
+            one(&["process.name:Text:a", "process.args:LikeFolded:*-enc*"])
         );
-        assert_eq!(d(2), Some(vec!["event.category:Category:process".into()]));
+        assert_eq!(d(2), one(&["event.category:Category:process"]));
         assert_eq!(d(3), None);
         assert_eq!(d(4), None);
         assert_eq!(
             d(5),
+            one(&[
+                "process.name:Text:a",
+                "destination.ip:Text:10.0.0.1",
+                "destination.ip:Ip:10.0.0.1"
+            ])
+        );
+        // Two selective tests on different fields are both required.
+        assert_eq!(
+            d(7),
             Some(vec![
-                "process.name:Text:a".into(),
-                "destination.ip:Text:10.0.0.1".into(),
-                "destination.ip:Ip:10.0.0.1".into()
+                vec!["process.name:Text:x".to_string()],
+                vec!["process.args:LikeFolded:*-enc*".to_string()]
             ])
         );
         // Atoms are shared across rules; the `in` leaf is three atoms.

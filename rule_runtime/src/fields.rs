@@ -18,8 +18,8 @@
 //! eqlc's semantics depends on that order: leaves ask whether *some* value satisfies
 //! them, and join-key values are sorted ([`crate::key::key_tuples`]).
 
+use rustc_hash::FxHashMap as HashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use crate::event::Event;
 use crate::value::Value;
@@ -115,7 +115,7 @@ impl FieldTable {
     pub fn new<'p>(paths: impl IntoIterator<Item = &'p str>) -> FieldTable {
         let mut table = FieldTable {
             paths: Vec::new(),
-            by_path: HashMap::new(),
+            by_path: HashMap::default(),
             nodes: vec![Node::default()],
         };
         for p in paths {

@@ -151,8 +151,11 @@ struct WildGroup {
 #[derive(Debug, Default)]
 struct ByteTrie {
     /// Per node: its children (sorted by byte) and its atoms.
-    nodes: Vec<(Vec<(u8, u32)>, Vec<(u32, Check)>)>,
+    nodes: Vec<TrieNode>,
 }
+
+/// A [`ByteTrie`] node: children by byte (sorted), atoms whose literal ends here.
+type TrieNode = (Vec<(u8, u32)>, Vec<(u32, Check)>);
 
 impl ByteTrie {
     fn insert(&mut self, key: impl Iterator<Item = u8>, atom: u32, check: Check) {
@@ -506,7 +509,7 @@ impl WildGroup {
             } else {
                 text
             };
-            let mut check = |state: &mut AtomState, atoms: &[(u32, Check)]| {
+            let check = |state: &mut AtomState, atoms: &[(u32, Check)]| {
                 for (atom, check) in atoms {
                     if state.get(*atom) {
                         continue;
@@ -532,7 +535,11 @@ impl WildGroup {
                     .walk(hay.bytes().rev(), |atoms| check(&mut *state, atoms));
             }
             for (atom, w, run) in &self.direct {
-                if state.get(*atom) || run.as_ref().is_some_and(|r| r.find(hay.as_bytes()).is_none()) {
+                if state.get(*atom)
+                    || run
+                        .as_ref()
+                        .is_some_and(|r| r.find(hay.as_bytes()).is_none())
+                {
                     continue;
                 }
                 state.stats.verifications += 1;

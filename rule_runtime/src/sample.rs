@@ -85,7 +85,11 @@
 //! (by the argument above they never cost a stream sample, and Elasticsearch never fetches
 //! them either).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+/// Keys come from events: a hash map seeded at random (`foldhash`), fast and not
+/// predictable from outside.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 use std::fmt;
 use std::hash::Hash;
 
@@ -317,7 +321,7 @@ where
             mode: config.mode,
             per_filter,
             max_keys: config.max_keys,
-            keys: HashMap::new(),
+            keys: HashMap::default(),
             order: VecDeque::new(),
             stats: SampleStats::default(),
         })

@@ -61,7 +61,11 @@ mod index;
 mod tests;
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
+
+/// Keys come from events: a hash map seeded at random (`foldhash`), fast and not
+/// predictable from outside.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 use std::fmt;
 use std::hash::Hash;
 
@@ -434,7 +438,7 @@ where
             live: 0,
             arenas,
             queue: VecDeque::new(),
-            logs: HashMap::new(),
+            logs: HashMap::default(),
             log_queue: VecDeque::new(),
             outcomes: VecDeque::new(),
             outcomes_base: 0,
@@ -569,7 +573,7 @@ where
         self.live = 0;
         self.arenas = fresh_arenas(self.arenas.len(), self.track_ts);
         self.queue = VecDeque::new();
-        self.logs = HashMap::new();
+        self.logs = HashMap::default();
         self.log_queue = VecDeque::new();
         self.outcomes = VecDeque::new();
         self.deadlines = BinaryHeap::new();

@@ -22,7 +22,6 @@ const P_EXOTIC: f64 = 0.01;
 const P_MISSING: f64 = 0.02;
 const P_NULL: f64 = 0.005;
 const P_EMPTY: f64 = 0.005;
-const P_RARE: f64 = 0.01;
 const RING: usize = 1024;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -276,6 +275,7 @@ pub(crate) struct Gen {
     host_recent: Vec<(u8, [ProcRef; 4])>,
     /// (field, values) of the rare vocabulary, by field.
     rare: Vec<(usize, Vec<String>)>,
+    rare_share: f64,
     cat_cum: Vec<u32>,
     egress_cum: Vec<u32>,
     ingress_cum: Vec<u32>,
@@ -317,6 +317,7 @@ impl Gen {
             recent_win: Ring::new(),
             host_recent: vec![(0, [ProcRef::default(); 4]); hosts],
             rare,
+            rare_share: config.rare_share,
             cat_cum: cumulative(CAT_WEIGHTS),
             egress_cum: cumulative(EGRESS_PORTS.iter().map(|p| p.3)),
             ingress_cum: cumulative(INGRESS_PORTS.iter().map(|p| p.3)),
@@ -2205,14 +2206,15 @@ impl Gen {
 
     // ---- after the build ---------------------------------------------------------------
 
-    /// ~1% of the events that have a field of the rare vocabulary get one of its values.
+    /// `rare_share` of the events that have a field of the rare vocabulary get one of its
+    /// values.
     fn apply_rare(&mut self) {
         for i in 0..self.rare.len() {
             let f = self.rare[i].0;
             let Some(cur) = self.ev.slots[f] else {
                 continue;
             };
-            if matches!(cur, Val::Null) || !self.rng.chance(P_RARE) {
+            if matches!(cur, Val::Null) || !self.rng.chance(self.rare_share) {
                 continue;
             }
             let k = self.rng.below(self.rare[i].1.len());

@@ -98,11 +98,14 @@ pub struct Config {
     /// `@timestamp` of the first event (epoch ms); events are 1–20 ms apart and
     /// monotone, late ones excepted.
     pub start_ms: i64,
-    /// Rare vocabulary: (dotted field path, values). About 1% of the events that have
-    /// the field get one of the values, verbatim (numbers for integer fields, a CIDR's
+    /// Rare vocabulary: (dotted field path, values). About `rare_share` of the events
+    /// that have the field get one of the values, verbatim (numbers for integer fields, a CIDR's
     /// base address for IP fields; in arrays, one element is replaced). Fields the
     /// generator never writes are ignored.
     pub rare: Vec<(String, Vec<String>)>,
+    /// The share of the events having a field of the rare vocabulary that get one of
+    /// its values (default 0.01).
+    pub rare_share: f64,
 }
 
 /// 2026-11-01T00:00:00Z.
@@ -116,6 +119,7 @@ impl Default for Config {
             late_share: 0.0,
             start_ms: DEFAULT_START_MS,
             rare: Vec::new(),
+            rare_share: 0.01,
         }
     }
 }

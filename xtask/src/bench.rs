@@ -205,8 +205,8 @@ fn report(
         results["rules"], results["atoms"]
     );
     println!(
-        "{:<4} {:<44} {:>12} {:>9} {:>8} {:>8}  {}",
-        "id", "configuration", "events/s", "ns/event", "MB/s", "alerts", "ratio"
+        "{:<4} {:<44} {:>12} {:>9} {:>8} {:>8}  ratio",
+        "id", "configuration", "events/s", "ns/event", "MB/s", "alerts"
     );
     let mut csv = vec![
         "figure,config,commit,parser,rules,match_share,open_keys,events_per_s,gb_per_s,ns_per_event,alerts,expected_alerts,bytes_per_key,build_s,ratio".to_string(),

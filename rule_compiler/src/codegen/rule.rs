@@ -178,11 +178,14 @@ impl<'a> RuleGen<'a> {
             .collect();
         let doc_required = match &rplan.required {
             Some(req) => format!(
-                " Evaluated when one of the atoms {} holds.",
+                " Evaluated when {}.",
                 req.iter()
-                    .map(u32::to_string)
+                    .map(|d| format!(
+                        "one of the atoms {} holds",
+                        d.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+                    ))
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join(", and ")
             ),
             None => " Evaluated on every event (no required atom).".to_string(),
         };
@@ -262,7 +265,10 @@ impl<'a> RuleGen<'a> {
         let atoms = rplan.atoms.iter().map(|&a| Literal::u32_unsuffixed(a));
         let required = match &rplan.required {
             Some(req) => {
-                let req = req.iter().map(|&a| Literal::u32_unsuffixed(a));
+                let req = req.iter().map(|d| {
+                    let d = d.iter().map(|&a| Literal::u32_unsuffixed(a));
+                    quote!(&[#(#d),*])
+                });
                 quote!(::std::option::Option::Some(&[#(#req),*]))
             }
             None => quote!(::std::option::Option::None),

@@ -3,8 +3,12 @@
 //! The keys themselves live in the matcher's slot arrays, so a bucket holds only the
 //! slot number and a 32-bit hash (8 bytes). Linear probing, at most 3/4 full, with
 //! backward-shift deletion (no tombstones, so lookups never degrade over time).
+//!
+//! Keys come from events, that is from whoever writes them: they are hashed with
+//! `foldhash`, seeded at random per index (fast, and not predictable from outside, so
+//! crafted keys cannot pile up in one probe run the way they could with a fixed hash).
 
-use std::collections::hash_map::RandomState;
+use foldhash::fast::RandomState;
 use std::hash::{BuildHasher, Hash};
 
 /// Marker of an empty bucket (slot numbers are always below it).
@@ -34,7 +38,7 @@ impl KeyIndex {
         KeyIndex {
             buckets: Vec::new(),
             len: 0,
-            hasher: RandomState::new(),
+            hasher: RandomState::default(),
         }
     }
 
