@@ -20,6 +20,7 @@ import os
 import sys
 import time
 import tomllib
+from datetime import datetime
 
 import eql
 from eql.parser import elasticsearch_syntax, ignore_missing_functions
@@ -51,10 +52,26 @@ def nest(event):
     return out
 
 
+def to_event(data):
+    """An `eql.Event` from an ECS event (lists already reduced)."""
+    category = (data.get("event") or {}).get("category")
+    event_type = category if isinstance(category, str) else eql.events.EVENT_TYPE_GENERIC
+    ts = data.get("@timestamp")
+    millis = 0
+    if isinstance(ts, str):
+        try:
+            millis = int(datetime.fromisoformat(ts).timestamp() * 1000)
+        except ValueError:
+            millis = 0
+    elif isinstance(ts, (int, float)):
+        millis = int(ts)
+    return eql.Event(event_type, millis, data)
+
+
 def main():
     rules_dir, stream_path = sys.argv[1], sys.argv[2]
     files = sorted(glob.glob(os.path.join(rules_dir, "**", "*.toml"), recursive=True))
-    engine = eql.PythonEngine({})
+    engine = eql.PythonEngine({"time_unit": 1000})
     loaded = 0
     for f in files:
         with open(f, "rb") as fh:
@@ -78,7 +95,7 @@ def main():
     # Reduce lists (not timed), and keep the text form so decoding is timed.
     reduced = [json.dumps(first_of_lists(nest(json.loads(l)))) for l in lines]
     start = time.perf_counter()
-    events = (eql.Event.from_data(json.loads(l)) for l in reduced)
+    events = (to_event(json.loads(l)) for l in reduced)
     engine.stream_events(events)
     seconds = time.perf_counter() - start
     print(

@@ -128,10 +128,17 @@ fn run_compiled(set: RuleSet, bytes: &[u8]) -> Result<(Vec<Vec<u8>>, f64), Strin
     let mut out = Vec::new();
     let mut candidates = 0usize;
     let mut events = 0usize;
+    let verbose = std::env::var_os("EQLC_BENCH_VERBOSE").is_some();
+    let mut per_rule = vec![0usize; n];
     while let Ok(Some(line)) = reader.next_line() {
         if scanner.push(line).is_ok() {
             events += 1;
             candidates += scanner.backend().candidates();
+            if verbose {
+                for &r in scanner.backend().last_candidates() {
+                    per_rule[r as usize] += 1;
+                }
+            }
         }
         for a in scanner.drain_alerts() {
             out.push(alert_to_ndjson(&a).map_err(|e| e.to_string())?);
@@ -142,6 +149,26 @@ fn run_compiled(set: RuleSet, bytes: &[u8]) -> Result<(Vec<Vec<u8>>, f64), Strin
         out.push(alert_to_ndjson(&a).map_err(|e| e.to_string())?);
     }
     let share = candidates as f64 / (events.max(1) * n) as f64;
+    if verbose {
+        let rules: Vec<&str> = scanner.backend().rules().rules().map(|r| r.file).collect();
+        let mut top: Vec<(usize, &str)> = per_rule.iter().copied().zip(rules).collect();
+        top.sort_by_key(|t| std::cmp::Reverse(t.0));
+        for (c, file) in top.iter().take(25) {
+            eprintln!("{c:>8} {file}");
+        }
+        let st = scanner.backend().index_stats();
+        let e = events.max(1) as f64;
+        eprintln!(
+            "per event: {:.1} rule functions, {:.1} index groups, {:.1} values, {:.1} needle hits, {:.1} verifications, {:.0} bytes searched for needles, {:.1} filter hits",
+            candidates as f64 / e,
+            st.groups as f64 / e,
+            st.values as f64 / e,
+            st.needle_hits as f64 / e,
+            st.verifications as f64 / e,
+            st.needle_bytes as f64 / e,
+            st.filter_hits as f64 / e
+        );
+    }
     Ok((out, share))
 }
 
@@ -201,7 +228,14 @@ pub fn run(options: &Options) -> Result<(), String> {
         spec.atoms.len(),
         options.events
     );
-    let bytes = stream::build(spec, options.events);
+    let source = InterpretedRulesSource::load(options)?;
+    let built = stream::build(spec, &source.rules, options.events)?;
+    let bytes = built.bytes;
+    eprintln!(
+        "eqlc_bench: {} background events removed (they alerted), {} matching cases planted",
+        built.removed,
+        built.planted.len()
+    );
     if let Some(path) = &options.stream_out {
         std::fs::write(path, &bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     }
@@ -272,6 +306,24 @@ pub fn run(options: &Options) -> Result<(), String> {
         || run_compiled(all(), &bytes),
     );
     let (compiled_alerts, share) = run?;
+    if want("M1") || want("M7") {
+        let alerted: std::collections::HashSet<String> = compiled_alerts
+            .iter()
+            .filter_map(|a| serde_json::from_slice::<serde_json::Value>(a).ok())
+            .filter_map(|a| a["rule"]["id"].as_str().map(str::to_string))
+            .collect();
+        let missing: Vec<&str> = built
+            .planted
+            .iter()
+            .filter(|(id, _)| !alerted.contains(id))
+            .map(|(id, _)| id.as_str())
+            .collect();
+        if !missing.is_empty() {
+            return Err(format!(
+                "planted matches that did not alert: {missing:?} (the stream's expectation failed)"
+            ));
+        }
+    }
     if want("M1") {
         let mut f = Figure::new("M1", "compiled, end to end", "eqlc");
         f.rules = n_rules;
@@ -327,7 +379,6 @@ pub fn run(options: &Options) -> Result<(), String> {
 
     // M7: the interpreter, same bytes (one run: it is slow), and M2 for it.
     if want("M7") {
-        let source = InterpretedRulesSource::load(options)?;
         let (t, interpreted_alerts) = best_of(1, || run_interpreted(&source, &bytes));
         let interpreted_alerts = interpreted_alerts?;
         {
@@ -424,6 +475,9 @@ pub fn run(options: &Options) -> Result<(), String> {
     }
 
     let stream_json = json!({
+        "removed": built.removed,
+        "planted": built.planted.len(),
+        "planted_events": built.planted.iter().map(|(_, n)| n).sum::<usize>(),
         "events": stats.events,
         "bytes": stats.bytes,
         "median_bytes": stats.median_bytes,

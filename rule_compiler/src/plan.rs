@@ -232,25 +232,27 @@ impl Plan {
     }
 
     /// The requirements to keep from a pool of implied disjunctions: the most selective
-    /// one, and a second one on other fields when it is selective too (at most
-    /// [`SECOND_REQUIRED_ESTIMATE`]): an event must then satisfy both.
+    /// one (it decides when the rule is a candidate), then up to [`MAX_REQUIRED`] − 1
+    /// others, on fields none of those kept tests, that are small ([`MAX_FILTER_ATOMS`])
+    /// and prune something ([`FILTER_ESTIMATE`]): a candidate must satisfy them too.
     fn best(&self, mut pool: Reqs) -> Reqs {
         if pool.len() <= 1 {
             return pool;
         }
         pool.sort_by(|a, b| a.1.total_cmp(&b.1));
         let mut out: Reqs = Vec::with_capacity(MAX_REQUIRED);
-        let fields = |d: &[u32]| -> BTreeSet<u32> {
-            d.iter().map(|&a| self.atoms[a as usize].slot).collect()
-        };
+        let mut fields = BTreeSet::new();
         for (d, e) in pool {
-            match out.first() {
-                None => out.push((d, e)),
-                Some((first, _)) => {
-                    if e <= SECOND_REQUIRED_ESTIMATE && fields(first).is_disjoint(&fields(&d)) {
-                        out.push((d, e));
-                        break;
-                    }
+            let mine: BTreeSet<u32> = d.iter().map(|&a| self.atoms[a as usize].slot).collect();
+            let keep = out.is_empty()
+                || (e <= FILTER_ESTIMATE
+                    && d.len() <= MAX_FILTER_ATOMS
+                    && fields.is_disjoint(&mine));
+            if keep {
+                fields.extend(mine);
+                out.push((d, e));
+                if out.len() == MAX_REQUIRED {
+                    break;
                 }
             }
         }
@@ -306,10 +308,14 @@ impl Plan {
 type Reqs = Vec<(Vec<u32>, f64)>;
 
 /// The most disjunctions a rule's requirement holds.
-pub const MAX_REQUIRED: usize = 2;
+pub const MAX_REQUIRED: usize = 3;
 
-/// A second disjunction is required too only when its estimate is at most this.
-const SECOND_REQUIRED_ESTIMATE: f64 = 0.1;
+/// A disjunction after the first is required too only when its estimate is at most
+/// this (it prunes at least half the candidates)…
+const FILTER_ESTIMATE: f64 = 0.5;
+
+/// … and it has at most this many atoms (a candidate tests them one by one).
+const MAX_FILTER_ATOMS: usize = 8;
 
 /// Fields with a handful of values that most events share: a test of one of them
 /// selects little.
@@ -346,8 +352,8 @@ const SOURCE_FIELDS: &[&str] = &[
 /// The estimated share of events on which an atom holds: 0.3 for a field most events
 /// share, 0.05 for a field naming an event's source or action, 0.002 for an exact value
 /// of another field (process names, paths, command lines take many values); a wildcard
-/// with a literal run of 4 bytes or more counts
-/// double, one with a shorter run ten times, one without any (`*`, `?*`) a hundred times.
+/// with a literal run of 4 bytes or more counts double, one with a shorter run ten
+/// times; one without any (`*`, `?*`) holds on nearly every value (0.9).
 /// A disjunction's estimate is the sum (at most 1), so a list of fifty exact values on
 /// a specific field still beats the category.
 pub fn estimate(fields: &[String], atom: &Atom) -> f64 {
@@ -368,7 +374,7 @@ pub fn estimate(fields: &[String], atom: &Atom) -> f64 {
                 .max()
                 .unwrap_or(0);
             match run {
-                0 => 100.0,
+                0 => return 0.9,
                 1..=3 => 10.0,
                 _ => 2.0,
             }
@@ -543,14 +549,33 @@ mod tests {
         ]);
         let d = |i: usize| describe(&p, &p.rules[i].required);
         let one = |xs: &[&str]| Some(vec![xs.iter().map(|x| x.to_string()).collect()]);
-        assert_eq!(d(0), one(&["process.name:Folded:cmd.exe"]));
+        let all = |ds: &[&[&str]]| {
+            Some(
+                ds.iter()
+                    .map(|d| d.iter().map(|x| x.to_string()).collect())
+                    .collect::<Vec<Vec<String>>>(),
+            )
+        };
+        // The most selective first; the event type and the category filter candidates.
+        assert_eq!(
+            d(0),
+            all(&[
+                &["process.name:Folded:cmd.exe"],
+                &["event.type:Text:start"],
+                &["event.category:Category:process"]
+            ])
+        );
         assert_eq!(
             d(1),
-            one(&["process.name:Text:a", "process.args:LikeFolded:*-enc*"])
+            all(&[
+                &["process.name:Text:a", "process.args:LikeFolded:*-enc*"],
+                &["event.category:Category:process"]
+            ])
         );
         assert_eq!(d(2), one(&["event.category:Category:process"]));
         assert_eq!(d(3), None);
         assert_eq!(d(4), None);
+        // A sequence: the union of each stage's most selective disjunction.
         assert_eq!(
             d(5),
             one(&[
@@ -559,12 +584,23 @@ mod tests {
                 "destination.ip:Ip:10.0.0.1"
             ])
         );
-        // Two selective tests on different fields are both required.
+        // Selective tests on different fields are all required, at most three.
         assert_eq!(
             d(7),
-            Some(vec![
-                vec!["process.name:Text:x".to_string()],
-                vec!["process.args:LikeFolded:*-enc*".to_string()]
+            all(&[
+                &["process.name:Text:x"],
+                &["process.args:LikeFolded:*-enc*"],
+                &["event.type:Text:start"]
+            ])
+        );
+        // A pattern without a literal run selects nothing; it is not first.
+        let (_, p2) =
+            plan(&[r#"process where host.os.type == "windows" and process.executable : "?*""#]);
+        assert_eq!(
+            describe(&p2, &p2.rules[0].required),
+            all(&[
+                &["host.os.type:Text:windows"],
+                &["event.category:Category:process"]
             ])
         );
         // Atoms are shared across rules; the `in` leaf is three atoms.

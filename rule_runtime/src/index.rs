@@ -17,15 +17,13 @@
 //! Every family reproduces the leaf semantics of the reference interpreter exactly
 //! ([`crate::pattern`], [`crate::value`]): the differential tests compare the two.
 
-use std::collections::hash_map::Entry;
 use std::fmt::Write as _;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use rustc_hash::FxHashMap;
 
 use crate::cidr;
 use crate::fields::{EventView, Slot};
-use crate::fold::fold_into;
+use crate::fold::{fold, fold_into};
 use crate::pattern::{Wildcard, WildcardForm};
 use crate::value::{parse_number, Number, Value};
 
@@ -63,19 +61,30 @@ pub struct AtomSpec {
     pub literal: &'static str,
 }
 
-/// The family of an atom kind: which group of its field evaluates it.
+/// Which group of its field evaluates an atom: exact literals share one hash group;
+/// wildcard patterns are split by how they are found (prefix tree, suffix tree, needle
+/// search, direct match), so a rule that needs one pattern of a field evaluates only the
+/// part it is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Family {
     Hash,
-    Like,
-    LikeFolded,
+    Prefix,
+    Suffix,
+    Needles,
+    Direct,
 }
 
-fn family(kind: AtomKind) -> Family {
-    match kind {
-        AtomKind::Like => Family::Like,
-        AtomKind::LikeFolded => Family::LikeFolded,
-        _ => Family::Hash,
+fn family(spec: &AtomSpec) -> Family {
+    let folded = match spec.kind {
+        AtomKind::Like => false,
+        AtomKind::LikeFolded => true,
+        _ => return Family::Hash,
+    };
+    match Wildcard::new(spec.literal, folded).form() {
+        WildcardForm::Prefix(_) | WildcardForm::PrefixSuffix { .. } => Family::Prefix,
+        WildcardForm::Suffix(_) => Family::Suffix,
+        _ if anchor(spec.literal).is_some() => Family::Needles,
+        _ => Family::Direct,
     }
 }
 
@@ -120,82 +129,311 @@ struct HashGroup {
     bools: [Vec<u32>; 2],
 }
 
-/// What an automaton hit means for an atom.
+/// What a trie node or an automaton hit means for an atom.
 #[derive(Debug)]
 enum Check {
-    /// The atom is `*needle*` of exactly this needle: the hit is the match.
+    /// The hit is the match (a prefix, a suffix, or `*needle*` of a folded pattern).
     Hit,
-    /// The needle is one literal run of the pattern: match the whole pattern.
+    /// The needle is one literal run of the pattern: match the whole pattern (a folded
+    /// one on the folded text, a case-sensitive one on the text).
     Verify(Wildcard),
 }
 
-/// A wildcard family of one field (see [`WildGroup::eval`]).
+/// The wildcard patterns of one field, case-sensitive (`like`) and folded (`:`,
+/// `like~`) together (see [`WildGroup::eval`]).
 #[derive(Debug)]
 struct WildGroup {
-    folded: bool,
-    /// `prefix*` and `prefix*suffix` patterns, by prefix.
+    /// `prefix*` and `prefix*suffix` patterns, by prefix: case-sensitive ones on the
+    /// text, folded ones on the folded text.
     prefixes: ByteTrie,
-    /// `*suffix` patterns, by suffix (bytes reversed).
+    prefixes_folded: ByteTrie,
+    /// `*suffix` patterns, by suffix (walked from the end).
     suffixes: ByteTrie,
-    /// The other patterns with a literal run of [`MIN_ANCHOR`] bytes, by that run.
-    automaton: Option<AhoCorasick>,
+    suffixes_folded: ByteTrie,
+    /// The other patterns with a literal run of [`MIN_ANCHOR`] bytes, by that run folded,
+    /// searched in the folded text.
+    automaton: Option<NeedleSet>,
     /// Per needle of the automaton: the atoms it may make true.
     needles: Vec<Vec<(u32, Check)>>,
     /// Patterns without such a run (`*`, `?*`, `*:*`): matched directly, once their
     /// longest literal run (if any) is found in the text.
-    direct: Vec<(u32, Wildcard, Option<memchr::memmem::Finder<'static>>)>,
+    direct: Vec<(u32, Wildcard, Option<Run>)>,
+}
+
+/// Every occurrence of a set of needles (each at least three bytes) in a text, found
+/// with one pass: the text's rolling four-byte window (and three-byte window, if some
+/// needle is that short) is hashed into a 65,536-bit filter (8 KiB, in the first-level
+/// cache), and only where the filter says a needle may start is the tree of all needles
+/// walked from that place, meeting every needle that starts there in one walk. Needles
+/// of detection rules are rare in text, so most places cost a shift, a multiply and a
+/// bit test.
+#[derive(Debug)]
+struct NeedleSet {
+    /// Four-byte heads of needles of four bytes or more.
+    filter4: Vec<u64>,
+    /// Heads of three-byte needles (empty if there is none).
+    filter3: Vec<u64>,
+    /// Every needle, with its index as the atom number.
+    tree: ByteTrie,
+}
+
+impl NeedleSet {
+    const BITS: u32 = 16;
+
+    fn new(needles: &[String]) -> NeedleSet {
+        let mut set = NeedleSet {
+            filter4: vec![0; 1 << (Self::BITS - 6)],
+            filter3: Vec::new(),
+            tree: ByteTrie::default(),
+        };
+        for (i, n) in needles.iter().enumerate() {
+            let b = n.as_bytes();
+            set.tree.insert(b.iter().copied(), i as u32, Check::Hit);
+            match b {
+                [w, x, y, z, ..] => {
+                    let head = u32::from_le_bytes([*w, *x, *y, *z]);
+                    Self::mark(&mut set.filter4, head);
+                }
+                [x, y, z] => {
+                    if set.filter3.is_empty() {
+                        set.filter3 = vec![0; 1 << (Self::BITS - 6)];
+                    }
+                    let head = u32::from_le_bytes([*x, *y, *z, 0]);
+                    Self::mark(&mut set.filter3, head);
+                }
+                _ => {}
+            }
+        }
+        set.tree.build();
+        set
+    }
+
+    fn mark(filter: &mut [u64], head: u32) {
+        let h = Self::hash(head);
+        filter[h >> 6] |= 1 << (h & 63);
+    }
+
+    #[inline]
+    fn hash(head: u32) -> usize {
+        (head.wrapping_mul(0x9E37_79B1) >> (32 - Self::BITS)) as usize
+    }
+
+    #[inline]
+    fn test(filter: &[u64], head: u32) -> bool {
+        let h = Self::hash(head);
+        filter.get(h >> 6).is_some_and(|w| w & (1 << (h & 63)) != 0)
+    }
+
+    /// Calls `f` with the index of each needle at each place it occurs in `text`.
+    #[inline]
+    fn find_all(&self, text: &[u8], stats: &mut IndexStats, mut f: impl FnMut(usize)) {
+        stats.needle_bytes += text.len() as u64;
+        let three = !self.filter3.is_empty();
+        for i in 0..text.len().saturating_sub(2) {
+            let head3 =
+                u32::from(text[i]) | u32::from(text[i + 1]) << 8 | u32::from(text[i + 2]) << 16;
+            let hit4 = text
+                .get(i + 3)
+                .is_some_and(|&d| Self::test(&self.filter4, head3 | u32::from(d) << 24));
+            if hit4 || (three && Self::test(&self.filter3, head3)) {
+                stats.filter_hits += 1;
+                self.tree.walk(&text[i..], false, |ids| {
+                    ids.iter().for_each(|(id, _)| f(*id as usize))
+                });
+            }
+        }
+    }
+}
+
+/// A short literal run (under [`MIN_ANCHOR`] bytes) that must occur in a text for a
+/// pattern to match: found with `memchr` (one or two bytes), no searcher to set up.
+#[derive(Debug)]
+enum Run {
+    One(u8),
+    Two(u8, u8),
+    Longer(Box<[u8]>),
+}
+
+impl Run {
+    fn new(run: &[u8]) -> Run {
+        match run {
+            [a] => Run::One(*a),
+            [a, b] => Run::Two(*a, *b),
+            other => Run::Longer(other.into()),
+        }
+    }
+
+    #[inline]
+    fn occurs_in(&self, text: &[u8]) -> bool {
+        match self {
+            Run::One(a) => memchr::memchr(*a, text).is_some(),
+            Run::Two(a, b) => {
+                let mut from = 0;
+                while let Some(i) = memchr::memchr(*a, &text[from..]) {
+                    if text.get(from + i + 1) == Some(b) {
+                        return true;
+                    }
+                    from += i + 1;
+                }
+                false
+            }
+            Run::Longer(r) => memchr::memmem::find(text, r).is_some(),
+        }
+    }
 }
 
 /// A trie over bytes whose nodes carry atoms: walking a text's bytes from the root
-/// meets, at each node, the atoms whose literal is that prefix of the text.
+/// meets, at each node, the atoms whose literal is that prefix of the text. Chains of
+/// nodes with one child and no atoms are merged into one edge with a label (a radix
+/// tree), so a walk compares whole labels instead of hopping node to node byte by byte.
 #[derive(Debug, Default)]
 struct ByteTrie {
-    /// Per node: its children (sorted by byte) and its atoms.
-    nodes: Vec<TrieNode>,
+    /// Keys and their atoms, until [`ByteTrie::build`].
+    pending: Vec<(Vec<u8>, u32, Check)>,
+    nodes: Vec<RadixNode>,
+    /// The edges' labels, one after the other.
+    labels: Vec<u8>,
 }
 
-/// A [`ByteTrie`] node: children by byte (sorted), atoms whose literal ends here.
-type TrieNode = (Vec<(u8, u32)>, Vec<(u32, Check)>);
+/// A node of a [`ByteTrie`]: its edges (sorted by first byte) and the atoms whose
+/// literal ends here.
+#[derive(Debug, Default)]
+struct RadixNode {
+    edges: Vec<Edge>,
+    atoms: Vec<(u32, Check)>,
+}
+
+/// An edge: its label is `labels[start..start + len]` (first byte `first`).
+#[derive(Debug, Clone, Copy)]
+struct Edge {
+    first: u8,
+    start: u32,
+    len: u32,
+    child: u32,
+}
 
 impl ByteTrie {
     fn insert(&mut self, key: impl Iterator<Item = u8>, atom: u32, check: Check) {
-        if self.nodes.is_empty() {
-            self.nodes.push((Vec::new(), Vec::new()));
+        self.pending.push((key.collect(), atom, check));
+    }
+
+    /// Builds the tree from the keys inserted.
+    fn build(&mut self) {
+        let mut pending = std::mem::take(&mut self.pending);
+        if pending.is_empty() {
+            return;
         }
-        let mut n = 0usize;
-        for b in key {
-            n = match self.nodes[n].0.binary_search_by_key(&b, |(c, _)| *c) {
-                Ok(i) => self.nodes[n].0[i].1 as usize,
-                Err(i) => {
-                    let child = self.nodes.len() as u32;
-                    self.nodes.push((Vec::new(), Vec::new()));
-                    self.nodes[n].0.insert(i, (b, child));
-                    child as usize
+        pending.sort_by(|a, b| a.0.cmp(&b.0));
+        self.nodes.push(RadixNode::default());
+        self.add(
+            0,
+            &mut pending
+                .into_iter()
+                .map(|(k, a, c)| (k, 0usize, a, c))
+                .collect::<Vec<_>>(),
+        );
+    }
+
+    /// Adds `keys` (sorted; each with the offset of its rest) below `node`.
+    fn add(&mut self, node: usize, keys: &mut [(Vec<u8>, usize, u32, Check)]) {
+        let mut i = 0;
+        while i < keys.len() {
+            let (key, at, ..) = &keys[i];
+            if *at == key.len() {
+                let (_, _, atom, check) =
+                    std::mem::replace(&mut keys[i], (Vec::new(), usize::MAX, 0, Check::Hit));
+                self.nodes[node].atoms.push((atom, check));
+                i += 1;
+                continue;
+            }
+            // The keys sharing this first byte.
+            let first = key[*at];
+            let mut j = i + 1;
+            while j < keys.len() && keys[j].1 < keys[j].0.len() && keys[j].0[keys[j].1] == first {
+                j += 1;
+            }
+            let group = &mut keys[i..j];
+            // The longest label common to the group (stopping where a key ends).
+            let mut len = 1;
+            while let Some(b) = group[0].0.get(group[0].1 + len) {
+                if group.iter().any(|(k, at, ..)| k.get(at + len) != Some(b)) {
+                    break;
                 }
-            };
+                len += 1;
+            }
+            let start = self.labels.len() as u32;
+            let (k0, at0) = (&group[0].0, group[0].1);
+            self.labels.extend_from_slice(&k0[at0..at0 + len]);
+            let child = self.nodes.len();
+            self.nodes.push(RadixNode::default());
+            self.nodes[node].edges.push(Edge {
+                first,
+                start,
+                len: len as u32,
+                child: child as u32,
+            });
+            for entry in group.iter_mut() {
+                entry.1 += len;
+            }
+            self.add(child, group);
+            i = j;
         }
-        self.nodes[n].1.push((atom, check));
     }
 
     fn is_empty(&self) -> bool {
         self.nodes.is_empty()
     }
 
-    /// Calls `f` with the atoms of every node the walk over `key` meets.
+    /// Calls `f` with the atoms of every node the walk over `key` (a text's bytes, or
+    /// its bytes from the end for a suffix tree) meets.
     #[inline]
-    fn walk(&self, key: impl Iterator<Item = u8>, mut f: impl FnMut(&[(u32, Check)])) {
-        let Some(root) = self.nodes.first() else {
-            return;
+    fn walk(&self, key: &[u8], reversed: bool, mut f: impl FnMut(&[(u32, Check)])) {
+        let mut node = 0usize;
+        let mut at = 0usize;
+        let byte = |i: usize| {
+            if reversed {
+                key[key.len() - 1 - i]
+            } else {
+                key[i]
+            }
         };
-        let mut node = root;
-        for b in key {
-            let Ok(i) = node.0.binary_search_by_key(&b, |(c, _)| *c) else {
+        loop {
+            let Some(n) = self.nodes.get(node) else {
                 return;
             };
-            node = &self.nodes[node.0[i].1 as usize];
-            if !node.1.is_empty() {
-                f(&node.1);
+            if !n.atoms.is_empty() {
+                f(&n.atoms);
             }
+            if at >= key.len() {
+                return;
+            }
+            let b = byte(at);
+            let edge = if n.edges.len() <= 8 {
+                n.edges.iter().find(|e| e.first == b)
+            } else {
+                n.edges
+                    .binary_search_by_key(&b, |e| e.first)
+                    .ok()
+                    .map(|i| &n.edges[i])
+            };
+            let Some(edge) = edge else {
+                return;
+            };
+            let len = edge.len as usize;
+            if key.len() - at < len {
+                return;
+            }
+            let label = &self.labels[edge.start as usize..edge.start as usize + len];
+            let same = if reversed {
+                (0..len).all(|k| label[k] == byte(at + k))
+            } else {
+                label == &key[at..at + len]
+            };
+            if !same {
+                return;
+            }
+            at += len;
+            node = edge.child as usize;
         }
     }
 }
@@ -203,7 +441,7 @@ impl ByteTrie {
 #[derive(Debug)]
 enum GroupKind {
     Hash(HashGroup),
-    Wild(WildGroup),
+    Wild(Box<WildGroup>),
 }
 
 #[derive(Debug)]
@@ -233,15 +471,13 @@ impl Index {
             if !wanted.get(i).copied().unwrap_or(false) {
                 continue;
             }
-            let fam = family(a.kind);
+            let fam = family(a);
             let g = *by_key.entry((a.slot, fam)).or_insert_with(|| {
                 groups.push(Group {
                     slot: a.slot,
                     kind: match fam {
                         Family::Hash => GroupKind::Hash(HashGroup::default()),
-                        Family::Like | Family::LikeFolded => {
-                            GroupKind::Wild(WildGroup::new(fam == Family::LikeFolded))
-                        }
+                        _ => GroupKind::Wild(Box::new(WildGroup::new())),
                     },
                 });
                 (groups.len() - 1) as u32
@@ -421,11 +657,12 @@ fn anchor(pattern: &str) -> Option<&str> {
 }
 
 impl WildGroup {
-    fn new(folded: bool) -> WildGroup {
+    fn new() -> WildGroup {
         WildGroup {
-            folded,
             prefixes: ByteTrie::default(),
+            prefixes_folded: ByteTrie::default(),
             suffixes: ByteTrie::default(),
+            suffixes_folded: ByteTrie::default(),
             automaton: None,
             needles: Vec::new(),
             direct: Vec::new(),
@@ -433,22 +670,28 @@ impl WildGroup {
     }
 
     fn build(&mut self, atoms: &[(u32, AtomSpec)]) {
-        let mut needles: Vec<&'static str> = Vec::new();
-        let mut needle_of: FxHashMap<&'static str, usize> = FxHashMap::default();
+        let mut needles: Vec<String> = Vec::new();
+        let mut needle_of: FxHashMap<String, usize> = FxHashMap::default();
         for &(atom, spec) in atoms {
-            let w = Wildcard::new(spec.literal, self.folded);
+            let folded = spec.kind == AtomKind::LikeFolded;
+            let w = Wildcard::new(spec.literal, folded);
+            let (prefixes, suffixes) = if folded {
+                (&mut self.prefixes_folded, &mut self.suffixes_folded)
+            } else {
+                (&mut self.prefixes, &mut self.suffixes)
+            };
             match w.form() {
                 WildcardForm::Prefix(p) => {
-                    self.prefixes.insert(p.bytes(), atom, Check::Hit);
+                    prefixes.insert(p.bytes(), atom, Check::Hit);
                     continue;
                 }
                 WildcardForm::PrefixSuffix { prefix, .. } => {
                     let prefix = prefix.clone();
-                    self.prefixes.insert(prefix.bytes(), atom, Check::Verify(w));
+                    prefixes.insert(prefix.bytes(), atom, Check::Verify(w));
                     continue;
                 }
                 WildcardForm::Suffix(x) => {
-                    self.suffixes.insert(x.bytes().rev(), atom, Check::Hit);
+                    suffixes.insert(x.bytes().rev(), atom, Check::Hit);
                     continue;
                 }
                 _ => {}
@@ -459,41 +702,43 @@ impl WildGroup {
                     .split(['*', '?'])
                     .max_by_key(|r| r.len())
                     .filter(|r| !r.is_empty())
-                    .map(|r| memchr::memmem::Finder::new(r.as_bytes()).into_owned());
+                    .map(|r| Run::new(fold(r).as_bytes()));
                 self.direct.push((atom, w, longest));
                 continue;
             };
-            let n = match needle_of.entry(run) {
-                Entry::Occupied(o) => *o.get(),
-                Entry::Vacant(v) => {
-                    needles.push(run);
+            // Runs are searched folded: the folded text holds the fold of every run of
+            // the text, so a case-sensitive run is found too (and verified exactly).
+            let key = fold(run).into_owned();
+            let n = match needle_of.get(&key) {
+                Some(&n) => n,
+                None => {
+                    needles.push(key.clone());
                     self.needles.push(Vec::new());
-                    *v.insert(needles.len() - 1)
+                    needle_of.insert(key, needles.len() - 1);
+                    needles.len() - 1
                 }
             };
             let check = match w.form() {
-                WildcardForm::Contains(c) if c == run => Check::Hit,
+                WildcardForm::Contains(c) if folded && c == run => Check::Hit,
                 _ => Check::Verify(w),
             };
             self.needles[n].push((atom, check));
         }
+        self.prefixes.build();
+        self.prefixes_folded.build();
+        self.suffixes.build();
+        self.suffixes_folded.build();
         if !needles.is_empty() {
-            // Overlapping search needs the standard match semantics. A folded group's
-            // needles are folded and searched in the folded text (see `eval`).
-            self.automaton = AhoCorasickBuilder::new()
-                .match_kind(MatchKind::Standard)
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(&needles)
-                .ok();
+            self.automaton = Some(NeedleSet::new(&needles));
         }
     }
 
-    /// Each value's text (folded first for a folded group: patterns and needles are
-    /// folded, and folding never changes a text's number of characters) is walked down
-    /// the prefix trie from its start, down the suffix trie from its end, searched by
-    /// the automaton for the other patterns' literal runs, and tested against the
-    /// patterns without a run. A trie node or needle hit is the atom itself (`Hit`) or
-    /// is verified with the whole (folded) pattern on the folded text.
+    /// Each value's text is folded once (folding keeps a text's characters one for
+    /// one): folded patterns are matched on the folded text, case-sensitive ones on the
+    /// text. The prefix trees are walked from the start, the suffix trees from the end,
+    /// the automaton searches the folded text for every other pattern's longest literal
+    /// run (folded), and the patterns without one are tested directly. A hit is the atom
+    /// itself (`Hit`) or is verified with the whole pattern.
     fn eval(&self, slot: Slot<'_>, state: &mut AtomState) {
         let mut text_buf = std::mem::take(&mut state.text_buf);
         let mut fold_buf = std::mem::take(&mut state.fold_buf);
@@ -504,11 +749,7 @@ impl WildGroup {
             let Some(text) = value_text(&v, &mut text_buf) else {
                 continue;
             };
-            let hay = if self.folded {
-                fold_into(text, &mut fold_buf)
-            } else {
-                text
-            };
+            let hay = fold_into(text, &mut fold_buf);
             let check = |state: &mut AtomState, atoms: &[(u32, Check)]| {
                 for (atom, check) in atoms {
                     if state.get(*atom) {
@@ -518,7 +759,11 @@ impl WildGroup {
                         Check::Hit => true,
                         Check::Verify(w) => {
                             state.stats.verifications += 1;
-                            w.matches_folded(hay)
+                            if w.is_insensitive() {
+                                w.matches_folded(hay)
+                            } else {
+                                w.matches(text)
+                            }
                         }
                     };
                     if hit {
@@ -526,24 +771,27 @@ impl WildGroup {
                     }
                 }
             };
-            if !self.prefixes.is_empty() {
-                self.prefixes
-                    .walk(hay.bytes(), |atoms| check(&mut *state, atoms));
-            }
-            if !self.suffixes.is_empty() {
-                self.suffixes
-                    .walk(hay.bytes().rev(), |atoms| check(&mut *state, atoms));
+            for (trie, key, reversed) in [
+                (&self.prefixes, text, false),
+                (&self.prefixes_folded, hay, false),
+                (&self.suffixes, text, true),
+                (&self.suffixes_folded, hay, true),
+            ] {
+                if !trie.is_empty() {
+                    trie.walk(key.as_bytes(), reversed, |atoms| check(&mut *state, atoms));
+                }
             }
             for (atom, w, run) in &self.direct {
-                if state.get(*atom)
-                    || run
-                        .as_ref()
-                        .is_some_and(|r| r.find(hay.as_bytes()).is_none())
-                {
+                if state.get(*atom) || run.as_ref().is_some_and(|r| !r.occurs_in(hay.as_bytes())) {
                     continue;
                 }
                 state.stats.verifications += 1;
-                if w.matches_folded(hay) {
+                let hit = if w.is_insensitive() {
+                    w.matches_folded(hay)
+                } else {
+                    w.matches(text)
+                };
+                if hit {
                     state.set(*atom);
                 }
             }
@@ -555,15 +803,17 @@ impl WildGroup {
                 state.needle_stamps.iter_mut().for_each(|s| *s = u32::MAX);
                 state.value_stamp = 1;
             }
-            for m in ac.find_overlapping_iter(hay) {
-                let n = m.pattern().as_usize();
+            let mut st = state.stats;
+            ac.find_all(hay.as_bytes(), &mut st, |n| {
                 if state.needle_stamps[n] == state.value_stamp {
-                    continue;
+                    return;
                 }
                 state.needle_stamps[n] = state.value_stamp;
                 state.stats.needle_hits += 1;
-                check(state, &self.needles[n]);
-            }
+                check(&mut *state, &self.needles[n]);
+            });
+            state.stats.filter_hits = st.filter_hits;
+            state.stats.needle_bytes = st.needle_bytes;
         }
         state.text_buf = text_buf;
         state.fold_buf = fold_buf;
@@ -581,6 +831,10 @@ pub struct IndexStats {
     pub needle_hits: u64,
     /// Whole patterns matched to verify a needle hit.
     pub verifications: u64,
+    /// Places where the needle filter sent the search to the needle tree.
+    pub filter_hits: u64,
+    /// Bytes the needle search went through.
+    pub needle_bytes: u64,
 }
 
 /// Which atoms hold for the current event, and which groups have been evaluated:
@@ -724,6 +978,56 @@ mod tests {
         );
         assert_eq!(eval(|f| f.push_str(4, "Ä")), vec![9]);
         assert_eq!(eval(|_| {}), Vec::<u32>::new());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn radix_walk_meets_every_prefix(
+            keys in proptest::collection::vec("[ab]{0,5}", 0..12),
+            text in "[ab]{0,8}",
+            reversed in proptest::bool::ANY,
+        ) {
+            let mut trie = ByteTrie::default();
+            for (i, k) in keys.iter().enumerate() {
+                if reversed {
+                    trie.insert(k.bytes().rev(), i as u32, Check::Hit);
+                } else {
+                    trie.insert(k.bytes(), i as u32, Check::Hit);
+                }
+            }
+            trie.build();
+            let mut met = Vec::new();
+            trie.walk(text.as_bytes(), reversed, |atoms| met.extend(atoms.iter().map(|(a, _)| *a)));
+            met.sort_unstable();
+            let expected: Vec<u32> = keys
+                .iter()
+                .enumerate()
+                .filter(|(_, k)| if reversed { text.ends_with(k.as_str()) } else { text.starts_with(k.as_str()) })
+                .map(|(i, _)| i as u32)
+                .collect();
+            proptest::prop_assert_eq!(met, expected);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn needle_set_finds_every_occurrence(
+            needles in proptest::collection::vec("[abc]{3,5}", 1..8),
+            text in "[abc]{0,40}",
+        ) {
+            let set = NeedleSet::new(&needles);
+            let mut found = Vec::new();
+            set.find_all(text.as_bytes(), &mut IndexStats::default(), |n| found.push(n));
+            found.sort_unstable();
+            let mut expected = Vec::new();
+            for (n, needle) in needles.iter().enumerate() {
+                // Every occurrence, overlapping ones included.
+                let count = (0..text.len()).filter(|&i| text[i..].starts_with(needle.as_str())).count();
+                expected.extend(std::iter::repeat_n(n, count));
+            }
+            expected.sort_unstable();
+            proptest::prop_assert_eq!(found, expected);
+        }
     }
 
     #[test]

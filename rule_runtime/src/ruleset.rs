@@ -4,13 +4,15 @@
 //! that can match it).
 //!
 //! Per event:
-//! 1. every group of the index that holds an atom some selected rule *requires* is
-//!    evaluated (one hash lookup per value for all exact literals of a field, one
-//!    Aho-Corasick pass for all its wildcard patterns);
-//! 2. a rule is a candidate when each of its required disjunctions has an atom that holds
-//!    (the compiler derives, from each rule's condition, one or two disjunctions of atoms
-//!    that every match satisfies), or when it has none (rules of `any where` a function
-//!    call, say);
+//! 1. every group of the index that holds an atom of some selected rule's *first*
+//!    required disjunction is evaluated (one hash lookup per value for all exact literals
+//!    of a field, one needle pass and two trie walks for all its wildcard patterns);
+//! 2. a rule is a candidate when an atom of its first required disjunction holds (the
+//!    compiler derives, from each rule's condition, up to three disjunctions of atoms
+//!    that every match satisfies, the most selective first), or when it has none (rules
+//!    of `any where` a function call, say); a candidate whose other disjunctions (its
+//!    category, its OS, say) do not all have an atom that holds is dropped, their
+//!    groups evaluated on first use;
 //! 3. each candidate's generated function evaluates the rest of its logic, reading atoms
 //!    from the index (groups not evaluated yet are evaluated on first use) and testing
 //!    what is not an atom (ranges, functions, regexes) directly; its stage hits and join
@@ -80,9 +82,10 @@ pub struct RuleSpec {
     pub fields: &'static [u32],
     /// Every atom the rule's functions test.
     pub atoms: &'static [u32],
-    /// Disjunctions of atoms, each satisfied by every event the rule can match: the rule
-    /// is evaluated only when every one of them has an atom that holds. `None` when the
-    /// compiler found none (the rule is evaluated on every event).
+    /// Disjunctions of atoms, each satisfied by every event the rule can match, the most
+    /// selective first: the rule is evaluated only when every one of them has an atom
+    /// that holds. `None` when the compiler found none (the rule is evaluated on every
+    /// event).
     pub required: Option<&'static [&'static [u32]]>,
     pub evaluate: EvalFn,
 }
@@ -176,10 +179,8 @@ impl<'a> Ctx<'a> {
 #[derive(Debug)]
 pub struct Scratch {
     atoms: AtomState,
-    /// Per rule: the event (generation) its counts are for, and how many of its
-    /// disjunctions have an atom that holds (one bit per disjunction).
+    /// Per rule: the event (generation) it was last made a candidate for.
     rule_stamps: Vec<u32>,
-    rule_seen: Vec<u8>,
     generation: u32,
     candidates: Vec<u32>,
 }
@@ -192,11 +193,12 @@ pub struct RuleSet {
     selected: Vec<usize>,
     table: FieldTable,
     index: Index,
-    /// For each atom, the (selected) rules that require it, by position in `selected`,
-    /// with the index of the rule's disjunction it is in.
-    atom_rules: Vec<Vec<(u32, u8)>>,
-    /// Per selected rule: how many disjunctions it requires.
-    required_count: Vec<u8>,
+    /// For each atom, the (selected) rules whose first required disjunction holds it, by
+    /// position in `selected`.
+    atom_rules: Vec<Vec<u32>>,
+    /// Per selected rule: its other required disjunctions, checked (lazily) once the
+    /// first holds.
+    filters: Vec<&'static [&'static [u32]]>,
     /// Rules without a required disjunction, by position in `selected`.
     always: Vec<u32>,
     /// Groups that hold a required atom.
@@ -236,27 +238,24 @@ impl RuleSet {
         let tiebreaker_slot = time.tiebreaker.as_deref().map(|t| table.push(t));
         let index = Index::new(spec.atoms, &wanted_atoms);
         let mut atom_rules = vec![Vec::new(); spec.atoms.len()];
-        let mut required_count = Vec::with_capacity(selected.len());
+        let mut filters = Vec::with_capacity(selected.len());
         let mut always = Vec::new();
         let mut eager_groups = vec![false; index.groups()];
         for (pos, &r) in selected.iter().enumerate() {
             match spec.rules[r].required {
-                Some(req) => {
-                    // At most 8 disjunctions count (one bit each); the compiler emits 2.
-                    required_count.push(req.len().min(8) as u8);
-                    for (j, disjunction) in req.iter().enumerate().take(8) {
-                        for &a in *disjunction {
-                            if let Some(list) = atom_rules.get_mut(a as usize) {
-                                list.push((pos as u32, j as u8));
-                            }
-                            if let Some(g) = index.group_of(a) {
-                                eager_groups[g as usize] = true;
-                            }
+                Some([first, rest @ ..]) => {
+                    filters.push(rest);
+                    for &a in *first {
+                        if let Some(list) = atom_rules.get_mut(a as usize) {
+                            list.push(pos as u32);
+                        }
+                        if let Some(g) = index.group_of(a) {
+                            eager_groups[g as usize] = true;
                         }
                     }
                 }
-                None => {
-                    required_count.push(0);
+                _ => {
+                    filters.push(&[]);
                     always.push(pos as u32);
                 }
             }
@@ -270,7 +269,7 @@ impl RuleSet {
             table,
             index,
             atom_rules,
-            required_count,
+            filters,
             always,
             eager,
             timestamp_slot,
@@ -336,7 +335,6 @@ impl RuleSet {
         Scratch {
             atoms: AtomState::new(&self.index),
             rule_stamps: vec![0; self.selected.len()],
-            rule_seen: vec![0; self.selected.len()],
             generation: 0,
             candidates: Vec::new(),
         }
@@ -371,32 +369,28 @@ impl RuleSet {
         scratch.candidates.clear();
         for &a in scratch.atoms.hits() {
             if let Some(rules) = self.atom_rules.get(a as usize) {
-                for &(r, j) in rules {
-                    let r = r as usize;
-                    if scratch.rule_stamps[r] != scratch.generation {
-                        scratch.rule_stamps[r] = scratch.generation;
-                        scratch.rule_seen[r] = 0;
-                    }
-                    let bit = 1u8 << j;
-                    let seen = scratch.rule_seen[r];
-                    if seen & bit == 0 {
-                        scratch.rule_seen[r] = seen | bit;
-                        // Candidate once every required disjunction has an atom.
-                        if (seen | bit).count_ones() == u32::from(self.required_count[r]) {
-                            scratch.candidates.push(r as u32);
-                        }
+                for &r in rules {
+                    if scratch.rule_stamps[r as usize] != scratch.generation {
+                        scratch.rule_stamps[r as usize] = scratch.generation;
+                        scratch.candidates.push(r);
                     }
                 }
             }
         }
         scratch.candidates.extend_from_slice(&self.always);
         scratch.candidates.sort_unstable();
-        let candidates = std::mem::take(&mut scratch.candidates);
+        let mut candidates = std::mem::take(&mut scratch.candidates);
         let mut ctx = Ctx {
             event,
             index: &self.index,
             atoms: &mut scratch.atoms,
         };
+        // The other required disjunctions, each of which must have an atom that holds.
+        candidates.retain(|&pos| {
+            self.filters[pos as usize]
+                .iter()
+                .all(|disjunction| ctx.any(disjunction))
+        });
         for &pos in &candidates {
             let rule = &self.spec.rules[self.selected[pos as usize]];
             let stage_hits = hits.begin(pos as usize);
@@ -410,6 +404,18 @@ impl RuleSet {
     /// (their functions ran).
     pub fn candidates(scratch: &Scratch) -> usize {
         scratch.candidates.len()
+    }
+
+    /// The rules (positions among the selected rules) whose functions ran for the last
+    /// event evaluated with `scratch`.
+    pub fn last_candidates(scratch: &Scratch) -> &[u32] {
+        &scratch.candidates
+    }
+
+    /// The index's work so far with `scratch` (groups evaluated, values, needle hits,
+    /// verifications).
+    pub fn index_stats(scratch: &Scratch) -> crate::index::IndexStats {
+        scratch.atoms.stats()
     }
 }
 

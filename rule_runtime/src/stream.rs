@@ -257,6 +257,16 @@ impl CompiledBackend {
     pub fn candidates(&self) -> usize {
         RuleSet::candidates(&self.scratch)
     }
+
+    /// The rules whose functions ran for the last event (positions in the rule set).
+    pub fn last_candidates(&self) -> &[u32] {
+        RuleSet::last_candidates(&self.scratch)
+    }
+
+    /// The index's work so far.
+    pub fn index_stats(&self) -> crate::index::IndexStats {
+        RuleSet::index_stats(&self.scratch)
+    }
 }
 
 impl Backend for CompiledBackend {

@@ -41,6 +41,7 @@ pub fn run(root: &Path, rules: &Path, stream: &Path) -> Result<PythonResult, Str
             "-c",
             &format!("import eql, sys; sys.exit(eql.__version__ != {EQL_VERSION:?})"),
         ])
+        .stderr(std::process::Stdio::null())
         .status()
         .map(|s| s.success())
         .unwrap_or(false);
