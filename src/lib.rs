@@ -4,7 +4,13 @@
 //! * [`compiled`]: the rules compiled in at build time.
 //! * [`scan`]: `eqlc scan`, rules over NDJSON events.
 //! * [`conformance`]: Elasticsearch's EQL test suite run through eqlc's engine.
+//! * [`explain`]: `eqlc explain`, why a rule did or did not alert on some events.
+//! * [`gen_events`]: `eqlc gen-events`, events generated from a rule.
+//! * [`rule_ref`]: a rule named on the command line, loaded on its own.
 
 pub mod compiled;
 pub mod conformance;
+pub mod explain;
+pub mod gen_events;
+pub mod rule_ref;
 pub mod scan;

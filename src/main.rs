@@ -1,90 +1,221 @@
 //! `eqlc`: compile Elastic EQL detection rules into fast, tested matchers.
 
-use rule_compiler::ruleset::check_paths;
-use rule_compiler::schema::Schema;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "\
-eqlc: compile Elastic EQL detection rules into fast, tested Rust matchers
+use clap::{Parser, Subcommand, ValueEnum};
+use rule_compiler::ruleset::check_paths;
+use rule_compiler::schema::Schema;
 
-USAGE:
-    eqlc check [--schema PATH] [--quiet] [PATH…]
-        Load, parse and check rule files (detection-rules *.toml, bare *.eql);
-        PATH is a file or a folder (walked recursively), default `rules/`.
-        --schema PATH  a field schema (ECS flat JSON, detection-rules non-ECS JSON,
-                       optionally .gz) or a folder of them: warns about unknown fields
-                       and literals whose type cannot match
-        --quiet        print only errors and the summary line
-        Exit status 0 iff no rule failed.
+/// Compile Elastic EQL detection rules into fast, tested Rust matchers, and run them.
+#[derive(Debug, Parser)]
+#[command(name = "eqlc", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-    eqlc scan [--rules DIR] [OPTIONS] [FILE…]
-        Run the rules compiled into eqlc (or, with --rules, the rules of DIR,
-        interpreted) over NDJSON events from the FILEs (default: standard input);
-        write one alert per line (JSON) to standard output and a summary to standard
-        error. Bad event lines are reported with their line number, counted and
-        skipped.
-        --timestamp-field F   the event time (default @timestamp)
-        --tiebreaker-field F  orders events with equal timestamps (e.g. event.sequence)
-        --reorder-window MS   re-sort events arriving up to MS milliseconds out of
-                              order (default 5000); later ones are counted as late
-                              and still run through event queries
-        --samples MODE        `stream` (default): the first complete sample per key;
-                              `batch`: Elasticsearch's answer at end of input
-        --max-sequence-keys N open join keys kept per sequence rule, oldest evicted
-                              and counted (default 1000000)
-        --max-line-bytes N    longer lines are skipped and counted (default 16 MiB)
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Load, parse and check rule files (detection-rules *.toml, bare *.eql).
+    ///
+    /// Prints every error and warning with file:line:col, the line and a caret, and
+    /// ends with `checked N rules: K ok, F failed`. Exit status 0 iff no rule failed.
+    #[command(
+        after_help = "Examples:\n  eqlc check\n  eqlc check --schema schemas/ rules/my_rule.toml"
+    )]
+    Check {
+        /// A field schema (ECS flat JSON, detection-rules non-ECS JSON, optionally
+        /// .gz) or a folder of them: warns about unknown fields and literals whose type
+        /// cannot match.
+        #[arg(long, value_name = "PATH")]
+        schema: Option<PathBuf>,
+        /// Print only errors and the summary line.
+        #[arg(long, short)]
+        quiet: bool,
+        /// Rule files or folders (walked recursively); default `rules/`.
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+    /// Run the rules over NDJSON events; alerts on standard output (one JSON object
+    /// per line), a summary on standard error.
+    ///
+    /// Without --rules, the rules compiled into eqlc run; with --rules DIR, the rules
+    /// of DIR, interpreted. Bad event lines are reported with their line number,
+    /// counted and skipped.
+    #[command(
+        after_help = "Examples:\n  eqlc scan examples/events/windows_credential_access.ndjson\n  cat events.ndjson | eqlc scan --rules my_rules/ -"
+    )]
+    Scan(ScanArgs),
+    /// List the rules compiled into eqlc (id, kind, severity, name).
+    ///
+    /// Build with `EQLC_RULES_DIR=<dir> cargo build --release` to compile another
+    /// folder in.
+    Rules,
+    /// Why a rule did or did not alert on some events: per event and stage, which
+    /// condition failed and on what values; join keys, gaps against maxspan, `until`
+    /// and missing-event stages.
+    #[command(
+        after_help = "Examples:\n  eqlc explain credential_access_suspicious_comsvcs_imageload events.ndjson\n  eqlc explain rules/my_rule.toml - < events.ndjson"
+    )]
+    Explain {
+        /// A rule file, or a rule of --rules by file name, stem, rule_id or name.
+        rule: String,
+        /// NDJSON events (`-` for standard input).
+        events: PathBuf,
+        /// The folder RULE is looked up in.
+        #[arg(long, value_name = "DIR", default_value = "rules")]
+        rules: PathBuf,
+        #[command(flatten)]
+        time: TimeArgs,
+        /// The report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Events generated from a rule, as NDJSON: matching examples (and near misses
+    /// that must not alert), each verified by the reference interpreter.
+    #[command(
+        after_help = "Examples:\n  eqlc gen-events credential_access_suspicious_comsvcs_imageload\n  eqlc gen-events rules/my_rule.toml --near-misses --cases"
+    )]
+    GenEvents {
+        /// A rule file, or a rule of --rules by file name, stem, rule_id or name.
+        rule: String,
+        /// The folder RULE is looked up in.
+        #[arg(long, value_name = "DIR", default_value = "rules")]
+        rules: PathBuf,
+        /// Also write the near misses.
+        #[arg(long)]
+        near_misses: bool,
+        /// Seed of the generator.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        seed: u64,
+        /// One JSON object per case (name, kind, expected alerts, events) instead of
+        /// the events.
+        #[arg(long)]
+        cases: bool,
+    },
+}
 
-    eqlc rules
-        List the rules compiled into eqlc (id, name, kind, severity); build with
-        `EQLC_RULES_DIR=<dir> cargo build --release` to compile another folder in.
+#[derive(Debug, clap::Args)]
+struct TimeArgs {
+    /// The event time field.
+    #[arg(long, value_name = "FIELD", default_value = "@timestamp")]
+    timestamp_field: String,
+    /// Orders events with equal timestamps (for example event.sequence).
+    #[arg(long, value_name = "FIELD")]
+    tiebreaker_field: Option<String>,
+    /// Re-sort events arriving up to MS milliseconds out of order; later ones are
+    /// counted as late and still run through event queries.
+    #[arg(long, value_name = "MS", default_value_t = 5_000)]
+    reorder_window: u64,
+}
 
-    eqlc help
-";
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Samples {
+    /// The first complete sample per key.
+    Stream,
+    /// Elasticsearch's answer at end of input.
+    Batch,
+}
+
+#[derive(Debug, clap::Args)]
+struct ScanArgs {
+    /// Interpret the rules of DIR instead of running the compiled ones.
+    #[arg(long, value_name = "DIR")]
+    rules: Option<PathBuf>,
+    #[command(flatten)]
+    time: TimeArgs,
+    /// How samples emit.
+    #[arg(long, value_enum, default_value_t = Samples::Stream)]
+    samples: Samples,
+    /// Open join keys kept per sequence rule (oldest evicted and counted).
+    #[arg(long, value_name = "N", default_value_t = rule_runtime::options::DEFAULT_MAX_SEQUENCE_KEYS as u64, value_parser = clap::value_parser!(u64).range(1..))]
+    max_sequence_keys: u64,
+    /// Longer lines are skipped and counted.
+    #[arg(long, value_name = "N", default_value_t = rule_runtime::stream::DEFAULT_MAX_LINE_BYTES as u64, value_parser = clap::value_parser!(u64).range(1..))]
+    max_line_bytes: u64,
+    /// NDJSON files (`-` or none: standard input).
+    #[arg(value_name = "FILE")]
+    inputs: Vec<PathBuf>,
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("check") => check(&args[1..]),
-        Some("scan") => scan(&args[1..]),
-        Some("rules") => {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check {
+            schema,
+            quiet,
+            paths,
+        } => check(schema, quiet, paths),
+        Command::Scan(args) => scan(args),
+        Command::Rules => {
             for r in eqlc::compiled::RULES.iter().map(|r| r.summary()) {
                 println!("{}\t{}\t{}\t{}", r.id, r.kind, r.severity, r.name);
             }
             eprintln!("{} rules compiled in", eqlc::compiled::RULES.len());
             ExitCode::SUCCESS
         }
-        Some("help" | "--help" | "-h") | None => {
-            print!("{USAGE}");
-            ExitCode::SUCCESS
+        Command::Explain {
+            rule,
+            events,
+            rules,
+            time,
+            json,
+        } => {
+            let args = eqlc::explain::ExplainArgs {
+                rule,
+                rules_dir: rules,
+                events,
+                time: rule_runtime::time::TimeFields::new(
+                    time.timestamp_field,
+                    time.tiebreaker_field,
+                ),
+                reorder_window_ms: time.reorder_window,
+                json,
+            };
+            finish(eqlc::explain::run(
+                &args,
+                &mut std::io::stdout().lock(),
+                &mut std::io::stderr(),
+            ))
         }
-        Some(other) => {
-            eprintln!("eqlc: unknown command `{other}`\n\n{USAGE}");
+        Command::GenEvents {
+            rule,
+            rules,
+            near_misses,
+            seed,
+            cases,
+        } => {
+            let args = eqlc::gen_events::GenArgs {
+                rule,
+                rules_dir: rules,
+                near_misses,
+                seed,
+                cases,
+            };
+            finish(eqlc::gen_events::run(
+                &args,
+                &mut std::io::stdout().lock(),
+                &mut std::io::stderr(),
+            ))
+        }
+    }
+}
+
+/// Exit status of a command: 0, or 2 with the message.
+fn finish(r: Result<(), String>) -> ExitCode {
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        // Standard output closed by its reader (`| head`): stop quietly.
+        Err(e) if e.is_empty() => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("eqlc: {e}");
             ExitCode::from(2)
         }
     }
 }
 
-fn check(args: &[String]) -> ExitCode {
-    let mut paths = Vec::new();
-    let mut schema_path = None;
-    let mut quiet = false;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--schema" => match it.next() {
-                Some(p) => schema_path = Some(PathBuf::from(p)),
-                None => return usage_error("--schema needs a path"),
-            },
-            "--quiet" | "-q" => quiet = true,
-            "--help" | "-h" => {
-                print!("{USAGE}");
-                return ExitCode::SUCCESS;
-            }
-            s if s.starts_with('-') => return usage_error(&format!("unknown option `{s}`")),
-            p => paths.push(PathBuf::from(p)),
-        }
-    }
+fn check(schema_path: Option<PathBuf>, quiet: bool, mut paths: Vec<PathBuf>) -> ExitCode {
     if paths.is_empty() {
         paths.push(PathBuf::from("rules"));
     }
@@ -125,80 +256,25 @@ fn check(args: &[String]) -> ExitCode {
     }
 }
 
-fn usage_error(msg: &str) -> ExitCode {
-    eprintln!("eqlc: {msg}\n\n{USAGE}");
-    ExitCode::from(2)
-}
-
-fn scan(args: &[String]) -> ExitCode {
+fn scan(args: ScanArgs) -> ExitCode {
     use eqlc::scan::{scan, Rules, ScanOptions};
     use rule_compiler::interpreter::InterpreterOptions;
     use rule_runtime::engine::EngineConfig;
     use rule_runtime::sample::SampleMode;
-    let mut rules = None;
-    let mut inputs = Vec::new();
-    let mut engine = EngineConfig::with_window(5_000);
-    let mut interpreter = InterpreterOptions::default();
-    let mut max_line_bytes = rule_runtime::stream::DEFAULT_MAX_LINE_BYTES;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut value = |name: &str| it.next().cloned().ok_or(format!("{name} needs a value"));
-        let r = match a.as_str() {
-            "--rules" => value("--rules").map(|v| rules = Some(PathBuf::from(v))),
-            "--timestamp-field" => value("--timestamp-field").map(|v| engine.time.timestamp = v),
-            "--tiebreaker-field" => {
-                value("--tiebreaker-field").map(|v| engine.time.tiebreaker = Some(v))
-            }
-            "--reorder-window" => value("--reorder-window").and_then(|v| {
-                v.parse()
-                    .map(|ms| engine.reorder_window_ms = ms)
-                    .map_err(|_| format!("--reorder-window takes milliseconds, not `{v}`"))
-            }),
-            "--max-line-bytes" => value("--max-line-bytes").and_then(|v| match v.parse() {
-                Ok(n) if n > 0 => {
-                    max_line_bytes = n;
-                    Ok(())
-                }
-                _ => Err(format!(
-                    "--max-line-bytes takes a positive number, not `{v}`"
-                )),
-            }),
-            "--max-sequence-keys" => value("--max-sequence-keys").and_then(|v| match v.parse() {
-                Ok(n) if n > 0 => {
-                    interpreter.max_sequence_keys = Some(n);
-                    Ok(())
-                }
-                _ => Err(format!(
-                    "--max-sequence-keys takes a positive number, not `{v}`"
-                )),
-            }),
-            "--samples" => value("--samples").and_then(|v| match v.as_str() {
-                "stream" => {
-                    interpreter.sample_mode = SampleMode::Stream;
-                    Ok(())
-                }
-                "batch" => {
-                    interpreter.sample_mode = SampleMode::batch_default();
-                    Ok(())
-                }
-                other => Err(format!(
-                    "--samples takes `stream` or `batch`, not `{other}`"
-                )),
-            }),
-            "--help" | "-h" => {
-                print!("{USAGE}");
-                return ExitCode::SUCCESS;
-            }
-            s if s.starts_with('-') && s != "-" => Err(format!("unknown option `{s}`")),
-            p => {
-                inputs.push(PathBuf::from(p));
-                Ok(())
-            }
-        };
-        if let Err(e) = r {
-            return usage_error(&e);
-        }
-    }
+    let mut engine = EngineConfig::with_window(args.time.reorder_window);
+    engine.time.timestamp = args.time.timestamp_field;
+    engine.time.tiebreaker = args.time.tiebreaker_field;
+    let interpreter = InterpreterOptions {
+        sample_mode: match args.samples {
+            Samples::Stream => SampleMode::Stream,
+            Samples::Batch => SampleMode::batch_default(),
+        },
+        max_sequence_keys: Some(usize::try_from(args.max_sequence_keys).unwrap_or(usize::MAX)),
+        ..InterpreterOptions::default()
+    };
+    let max_line_bytes = usize::try_from(args.max_line_bytes).unwrap_or(usize::MAX);
+    let rules = args.rules;
+    let mut inputs = args.inputs;
     let rules = match rules {
         Some(dir) => Rules::Interpreted(dir),
         None => Rules::Compiled,

@@ -24,41 +24,195 @@
 /// The field table: every field path some rule reads, sorted; an event is
 /// projected onto it once and rules read slots.
 pub const FIELDS: &[&str] = &[
+    "destination.bytes",
+    "destination.ip",
+    "destination.port",
+    "event.action",
     "event.category",
     "event.code",
     "event.dataset",
+    "event.outcome",
+    "event.type",
+    "file.mode",
     "file.name",
+    "file.path",
     "file.pe.imphash",
     "file.pe.original_file_name",
+    "host.id",
+    "host.os.type",
+    "network.direction",
+    "process.Ext.token.integrity_level_name",
+    "process.args",
+    "process.code_signature.trusted",
+    "process.command_line",
     "process.entity_id",
+    "process.executable",
     "process.name",
+    "process.parent.executable",
+    "process.parent.name",
+    "process.pid",
+    "source.bytes",
+    "source.ip",
+    "user.name",
+    "winlog.event_data.LogonType",
 ];
 /// Slot numbers of [`FIELDS`], by field.
 pub mod fields {
+    /// Slot of `destination.bytes`.
+    pub const DESTINATION_BYTES: usize = 0;
+    /// Slot of `destination.ip`.
+    pub const DESTINATION_IP: usize = 1;
+    /// Slot of `destination.port`.
+    pub const DESTINATION_PORT: usize = 2;
+    /// Slot of `event.action`.
+    pub const EVENT_ACTION: usize = 3;
     /// Slot of `event.category`.
-    pub const EVENT_CATEGORY: usize = 0;
+    pub const EVENT_CATEGORY: usize = 4;
     /// Slot of `event.code`.
-    pub const EVENT_CODE: usize = 1;
+    pub const EVENT_CODE: usize = 5;
     /// Slot of `event.dataset`.
-    pub const EVENT_DATASET: usize = 2;
+    pub const EVENT_DATASET: usize = 6;
+    /// Slot of `event.outcome`.
+    pub const EVENT_OUTCOME: usize = 7;
+    /// Slot of `event.type`.
+    pub const EVENT_TYPE: usize = 8;
+    /// Slot of `file.mode`.
+    pub const FILE_MODE: usize = 9;
     /// Slot of `file.name`.
-    pub const FILE_NAME: usize = 3;
+    pub const FILE_NAME: usize = 10;
+    /// Slot of `file.path`.
+    pub const FILE_PATH: usize = 11;
     /// Slot of `file.pe.imphash`.
-    pub const FILE_PE_IMPHASH: usize = 4;
+    pub const FILE_PE_IMPHASH: usize = 12;
     /// Slot of `file.pe.original_file_name`.
-    pub const FILE_PE_ORIGINAL_FILE_NAME: usize = 5;
+    pub const FILE_PE_ORIGINAL_FILE_NAME: usize = 13;
+    /// Slot of `host.id`.
+    pub const HOST_ID: usize = 14;
+    /// Slot of `host.os.type`.
+    pub const HOST_OS_TYPE: usize = 15;
+    /// Slot of `network.direction`.
+    pub const NETWORK_DIRECTION: usize = 16;
+    /// Slot of `process.Ext.token.integrity_level_name`.
+    pub const PROCESS_EXT_TOKEN_INTEGRITY_LEVEL_NAME: usize = 17;
+    /// Slot of `process.args`.
+    pub const PROCESS_ARGS: usize = 18;
+    /// Slot of `process.code_signature.trusted`.
+    pub const PROCESS_CODE_SIGNATURE_TRUSTED: usize = 19;
+    /// Slot of `process.command_line`.
+    pub const PROCESS_COMMAND_LINE: usize = 20;
     /// Slot of `process.entity_id`.
-    pub const PROCESS_ENTITY_ID: usize = 6;
+    pub const PROCESS_ENTITY_ID: usize = 21;
+    /// Slot of `process.executable`.
+    pub const PROCESS_EXECUTABLE: usize = 22;
     /// Slot of `process.name`.
-    pub const PROCESS_NAME: usize = 7;
+    pub const PROCESS_NAME: usize = 23;
+    /// Slot of `process.parent.executable`.
+    pub const PROCESS_PARENT_EXECUTABLE: usize = 24;
+    /// Slot of `process.parent.name`.
+    pub const PROCESS_PARENT_NAME: usize = 25;
+    /// Slot of `process.pid`.
+    pub const PROCESS_PID: usize = 26;
+    /// Slot of `source.bytes`.
+    pub const SOURCE_BYTES: usize = 27;
+    /// Slot of `source.ip`.
+    pub const SOURCE_IP: usize = 28;
+    /// Slot of `user.name`.
+    pub const USER_NAME: usize = 29;
+    /// Slot of `winlog.event_data.LogonType`.
+    pub const WINLOG_EVENT_DATA_LOGONTYPE: usize = 30;
 }
 /// Every distinct test of a field against a literal, over all rules (each rule
 /// module's documentation lists the atoms it reads by number).
-pub static ATOMS: [::rule_runtime::index::AtomSpec; 8] = [
+pub static ATOMS: [::rule_runtime::index::AtomSpec; 66] = [
     ::rule_runtime::index::AtomSpec {
         slot: fields::EVENT_CATEGORY as u32,
         kind: ::rule_runtime::index::AtomKind::Category,
         literal: "process",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::EVENT_TYPE as u32,
+        kind: ::rule_runtime::index::AtomKind::Text,
+        literal: "start",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::PROCESS_NAME as u32,
+        kind: ::rule_runtime::index::AtomKind::Folded,
+        literal: "certutil.exe",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::PROCESS_ARGS as u32,
+        kind: ::rule_runtime::index::AtomKind::Folded,
+        literal: "-urlcache",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::PROCESS_ARGS as u32,
+        kind: ::rule_runtime::index::AtomKind::Folded,
+        literal: "/urlcache",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::PROCESS_ARGS as u32,
+        kind: ::rule_runtime::index::AtomKind::Folded,
+        literal: "-verifyctl",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::PROCESS_ARGS as u32,
+        kind: ::rule_runtime::index::AtomKind::Folded,
+        literal: "/verifyctl",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::EVENT_CATEGORY as u32,
+        kind: ::rule_runtime::index::AtomKind::Category,
+        literal: "network",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::DESTINATION_PORT as u32,
+        kind: ::rule_runtime::index::AtomKind::Number,
+        literal: "80",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::DESTINATION_PORT as u32,
+        kind: ::rule_runtime::index::AtomKind::Number,
+        literal: "443",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::DESTINATION_PORT as u32,
+        kind: ::rule_runtime::index::AtomKind::Number,
+        literal: "8080",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::DESTINATION_PORT as u32,
+        kind: ::rule_runtime::index::AtomKind::Number,
+        literal: "8443",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::EVENT_TYPE as u32,
+        kind: ::rule_runtime::index::AtomKind::Text,
+        literal: "end",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::EVENT_CATEGORY as u32,
+        kind: ::rule_runtime::index::AtomKind::Category,
+        literal: "authentication",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::EVENT_ACTION as u32,
+        kind: ::rule_runtime::index::AtomKind::Folded,
+        literal: "ssh_login",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::EVENT_ACTION as u32,
+        kind: ::rule_runtime::index::AtomKind::Folded,
+        literal: "user_login",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::EVENT_OUTCOME as u32,
+        kind: ::rule_runtime::index::AtomKind::Text,
+        literal: "failure",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::EVENT_OUTCOME as u32,
+        kind: ::rule_runtime::index::AtomKind::Text,
+        literal: "success",
     },
     ::rule_runtime::index::AtomSpec {
         slot: fields::EVENT_CATEGORY as u32,
@@ -95,9 +249,274 @@ pub static ATOMS: [::rule_runtime::index::AtomSpec; 8] = [
         kind: ::rule_runtime::index::AtomKind::Folded,
         literal: "comsvcs.dll",
     },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::PROCESS_NAME as u32,
+        kind: ::rule_runtime::index::AtomKind::Text,
+        literal: "systemctl",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::PROCESS_NAME as u32,
+        kind: ::rule_runtime::index::AtomKind::Text,
+        literal: "service",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::PROCESS_ARGS as u32,
+        kind: ::rule_runtime::index::AtomKind::Text,
+        literal: "stop",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::PROCESS_ARGS as u32,
+        kind: ::rule_runtime::index::AtomKind::Text,
+        literal: "auditd",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::PROCESS_ARGS as u32,
+        kind: ::rule_runtime::index::AtomKind::Text,
+        literal: "auditd.service",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::PROCESS_ARGS as u32,
+        kind: ::rule_runtime::index::AtomKind::Text,
+        literal: "start",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::PROCESS_ARGS as u32,
+        kind: ::rule_runtime::index::AtomKind::Text,
+        literal: "restart",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::EVENT_CATEGORY as u32,
+        kind: ::rule_runtime::index::AtomKind::Category,
+        literal: "file",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::EVENT_TYPE as u32,
+        kind: ::rule_runtime::index::AtomKind::Text,
+        literal: "creation",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::HOST_OS_TYPE as u32,
+        kind: ::rule_runtime::index::AtomKind::Text,
+        literal: "linux",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::PROCESS_NAME as u32,
+        kind: ::rule_runtime::index::AtomKind::Folded,
+        literal: "powershell.exe",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::PROCESS_NAME as u32,
+        kind: ::rule_runtime::index::AtomKind::Folded,
+        literal: "pwsh.exe",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::PROCESS_NAME as u32,
+        kind: ::rule_runtime::index::AtomKind::Folded,
+        literal: "whoami.exe",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::PROCESS_NAME as u32,
+        kind: ::rule_runtime::index::AtomKind::Folded,
+        literal: "net.exe",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::PROCESS_NAME as u32,
+        kind: ::rule_runtime::index::AtomKind::Folded,
+        literal: "net1.exe",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::PROCESS_ARGS as u32,
+        kind: ::rule_runtime::index::AtomKind::Folded,
+        literal: "group",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::PROCESS_ARGS as u32,
+        kind: ::rule_runtime::index::AtomKind::Folded,
+        literal: "user",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::PROCESS_ARGS as u32,
+        kind: ::rule_runtime::index::AtomKind::Folded,
+        literal: "/domain",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::PROCESS_NAME as u32,
+        kind: ::rule_runtime::index::AtomKind::Folded,
+        literal: "nltest.exe",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::PROCESS_COMMAND_LINE as u32,
+        kind: ::rule_runtime::index::AtomKind::LikeFolded,
+        literal: "*/domain_trusts*",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::PROCESS_COMMAND_LINE as u32,
+        kind: ::rule_runtime::index::AtomKind::LikeFolded,
+        literal: "*/dclist:*",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::PROCESS_NAME as u32,
+        kind: ::rule_runtime::index::AtomKind::Folded,
+        literal: "powershell_ise.exe",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::PROCESS_NAME as u32,
+        kind: ::rule_runtime::index::AtomKind::Text,
+        literal: "bash",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::PROCESS_NAME as u32,
+        kind: ::rule_runtime::index::AtomKind::Text,
+        literal: "sh",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::PROCESS_NAME as u32,
+        kind: ::rule_runtime::index::AtomKind::Text,
+        literal: "dash",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::PROCESS_NAME as u32,
+        kind: ::rule_runtime::index::AtomKind::Text,
+        literal: "zsh",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::PROCESS_NAME as u32,
+        kind: ::rule_runtime::index::AtomKind::Text,
+        literal: "ksh",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::FILE_PATH as u32,
+        kind: ::rule_runtime::index::AtomKind::LikeFolded,
+        literal: "?:\\users\\*\\downloads\\*",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::FILE_PATH as u32,
+        kind: ::rule_runtime::index::AtomKind::LikeFolded,
+        literal: "?:\\users\\public\\*",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::FILE_PATH as u32,
+        kind: ::rule_runtime::index::AtomKind::LikeFolded,
+        literal: "?:\\programdata\\*",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::PROCESS_CODE_SIGNATURE_TRUSTED as u32,
+        kind: ::rule_runtime::index::AtomKind::Bool,
+        literal: "true",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::NETWORK_DIRECTION as u32,
+        kind: ::rule_runtime::index::AtomKind::Folded,
+        literal: "egress",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::NETWORK_DIRECTION as u32,
+        kind: ::rule_runtime::index::AtomKind::Folded,
+        literal: "outbound",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::DESTINATION_IP as u32,
+        kind: ::rule_runtime::index::AtomKind::Text,
+        literal: "203.0.113.25",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::DESTINATION_IP as u32,
+        kind: ::rule_runtime::index::AtomKind::Ip,
+        literal: "203.0.113.25",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::PROCESS_EXT_TOKEN_INTEGRITY_LEVEL_NAME as u32,
+        kind: ::rule_runtime::index::AtomKind::Text,
+        literal: "system",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::EVENT_CODE as u32,
+        kind: ::rule_runtime::index::AtomKind::Text,
+        literal: "4624",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::EVENT_TYPE as u32,
+        kind: ::rule_runtime::index::AtomKind::Text,
+        literal: "change",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::FILE_PATH as u32,
+        kind: ::rule_runtime::index::AtomKind::Like,
+        literal: "/tmp/*",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::FILE_PATH as u32,
+        kind: ::rule_runtime::index::AtomKind::Like,
+        literal: "/var/tmp/*",
+    },
+    ::rule_runtime::index::AtomSpec {
+        slot: fields::FILE_PATH as u32,
+        kind: ::rule_runtime::index::AtomKind::Like,
+        literal: "/dev/shm/*",
+    },
 ];
 /// The rules, sorted by file name.
-pub static RULES: [::rule_runtime::ruleset::RuleSpec; 1] = [
+pub static RULES: [::rule_runtime::ruleset::RuleSpec; 15] = [
+    ::rule_runtime::ruleset::RuleSpec {
+        id: "c2584fc7-5145-4ee3-bdfc-7e8366ab68e9",
+        name: "Certutil Download Option Followed by a Public Web Connection",
+        severity: "medium",
+        file: "command_and_control_certutil_download_to_public_ip.toml",
+        info: command_and_control_certutil_download_to_public_ip::info,
+        shape: ::rule_runtime::ruleset::Shape::Sequence {
+            stages: ::std::borrow::Cow::Borrowed(
+                &[
+                    ::rule_runtime::sequence::StageKind::Positive,
+                    ::rule_runtime::sequence::StageKind::Positive,
+                ],
+            ),
+            maxspan_ms: ::std::option::Option::Some(60000),
+        },
+        pipes: &[],
+        fields: &[
+            fields::DESTINATION_IP as u32,
+            fields::DESTINATION_PORT as u32,
+            fields::EVENT_CATEGORY as u32,
+            fields::EVENT_TYPE as u32,
+            fields::HOST_ID as u32,
+            fields::PROCESS_ARGS as u32,
+            fields::PROCESS_NAME as u32,
+            fields::PROCESS_PID as u32,
+        ],
+        atoms: &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+        required: ::std::option::Option::Some(&[&[2, 8, 9, 10, 11, 12]]),
+        evaluate: command_and_control_certutil_download_to_public_ip::evaluate,
+    },
+    ::rule_runtime::ruleset::RuleSpec {
+        id: "e51befa5-eece-49a0-a3e1-eb191fda7e37",
+        name: "SSH Login Success After Repeated Failures From One Address",
+        severity: "high",
+        file: "credential_access_ssh_brute_force_then_success.toml",
+        info: credential_access_ssh_brute_force_then_success::info,
+        shape: ::rule_runtime::ruleset::Shape::Sequence {
+            stages: ::std::borrow::Cow::Borrowed(
+                &[
+                    ::rule_runtime::sequence::StageKind::Positive,
+                    ::rule_runtime::sequence::StageKind::Positive,
+                    ::rule_runtime::sequence::StageKind::Positive,
+                    ::rule_runtime::sequence::StageKind::Positive,
+                    ::rule_runtime::sequence::StageKind::Positive,
+                ],
+            ),
+            maxspan_ms: ::std::option::Option::Some(120000),
+        },
+        pipes: &[],
+        fields: &[
+            fields::EVENT_ACTION as u32,
+            fields::EVENT_CATEGORY as u32,
+            fields::EVENT_OUTCOME as u32,
+            fields::HOST_ID as u32,
+            fields::SOURCE_IP as u32,
+        ],
+        atoms: &[13, 14, 15, 16, 17],
+        required: ::std::option::Option::Some(&[&[14, 15]]),
+        evaluate: credential_access_ssh_brute_force_then_success::evaluate,
+    },
     ::rule_runtime::ruleset::RuleSpec {
         id: "c5c9f591-d111-4cf8-baec-c26a39bc31ef",
         name: "Potential Credential Access via Renamed COM+ Services DLL",
@@ -124,9 +543,257 @@ pub static RULES: [::rule_runtime::ruleset::RuleSpec; 1] = [
             fields::PROCESS_ENTITY_ID as u32,
             fields::PROCESS_NAME as u32,
         ],
-        atoms: &[0, 1, 2, 3, 4, 5, 6, 7],
-        required: ::std::option::Option::Some(&[&[2, 5, 6]]),
+        atoms: &[0, 18, 19, 20, 21, 22, 23, 24],
+        required: ::std::option::Option::Some(&[&[19, 22, 23]]),
         evaluate: credential_access_suspicious_comsvcs_imageload::evaluate,
+    },
+    ::rule_runtime::ruleset::RuleSpec {
+        id: "12c2ad40-c631-454e-825f-1f8dfa174242",
+        name: "Linux Audit Daemon Stopped and Not Restarted",
+        severity: "medium",
+        file: "defense_evasion_auditd_stopped_not_restarted.toml",
+        info: defense_evasion_auditd_stopped_not_restarted::info,
+        shape: ::rule_runtime::ruleset::Shape::Sequence {
+            stages: ::std::borrow::Cow::Borrowed(
+                &[
+                    ::rule_runtime::sequence::StageKind::Positive,
+                    ::rule_runtime::sequence::StageKind::Missing,
+                ],
+            ),
+            maxspan_ms: ::std::option::Option::Some(300000),
+        },
+        pipes: &[],
+        fields: &[
+            fields::EVENT_CATEGORY as u32,
+            fields::EVENT_TYPE as u32,
+            fields::HOST_ID as u32,
+            fields::PROCESS_ARGS as u32,
+            fields::PROCESS_NAME as u32,
+        ],
+        atoms: &[0, 1, 25, 26, 27, 28, 29, 30, 31],
+        required: ::std::option::Option::Some(&[&[27, 25, 26]]),
+        evaluate: defense_evasion_auditd_stopped_not_restarted::evaluate,
+    },
+    ::rule_runtime::ruleset::RuleSpec {
+        id: "0a013e01-d8bb-47e8-85c8-0bae82cf4c1a",
+        name: "Executable Created With a Document Double Extension",
+        severity: "medium",
+        file: "defense_evasion_executable_with_document_double_extension.toml",
+        info: defense_evasion_executable_with_document_double_extension::info,
+        shape: ::rule_runtime::ruleset::Shape::Event,
+        pipes: &[],
+        fields: &[
+            fields::EVENT_CATEGORY as u32,
+            fields::EVENT_TYPE as u32,
+            fields::FILE_NAME as u32,
+        ],
+        atoms: &[32, 33],
+        required: ::std::option::Option::Some(&[&[33], &[32]]),
+        evaluate: defense_evasion_executable_with_document_double_extension::evaluate,
+    },
+    ::rule_runtime::ruleset::RuleSpec {
+        id: "6ac09fd4-fdcc-4d12-9e7b-7ed40389baf2",
+        name: "Hidden Executable Started From a Temporary Directory",
+        severity: "medium",
+        file: "defense_evasion_hidden_executable_in_temp_dir.toml",
+        info: defense_evasion_hidden_executable_in_temp_dir::info,
+        shape: ::rule_runtime::ruleset::Shape::Event,
+        pipes: &[],
+        fields: &[
+            fields::EVENT_CATEGORY as u32,
+            fields::EVENT_TYPE as u32,
+            fields::HOST_OS_TYPE as u32,
+            fields::PROCESS_EXECUTABLE as u32,
+        ],
+        atoms: &[0, 1, 34],
+        required: ::std::option::Option::Some(&[&[1], &[34], &[0]]),
+        evaluate: defense_evasion_hidden_executable_in_temp_dir::evaluate,
+    },
+    ::rule_runtime::ruleset::RuleSpec {
+        id: "5b270344-34e2-41f8-967c-c9868fa60a5e",
+        name: "PowerShell Started With a Long Encoded Command",
+        severity: "medium",
+        file: "defense_evasion_powershell_long_encoded_command.toml",
+        info: defense_evasion_powershell_long_encoded_command::info,
+        shape: ::rule_runtime::ruleset::Shape::Event,
+        pipes: &[],
+        fields: &[
+            fields::EVENT_CATEGORY as u32,
+            fields::EVENT_TYPE as u32,
+            fields::PROCESS_ARGS as u32,
+            fields::PROCESS_COMMAND_LINE as u32,
+            fields::PROCESS_NAME as u32,
+        ],
+        atoms: &[0, 1, 35, 36],
+        required: ::std::option::Option::Some(&[&[35, 36], &[1], &[0]]),
+        evaluate: defense_evasion_powershell_long_encoded_command::evaluate,
+    },
+    ::rule_runtime::ruleset::RuleSpec {
+        id: "bc3c5546-f077-4ad8-92fe-a3eab6df18d1",
+        name: "Domain Reconnaissance Commands Run by One User on One Host",
+        severity: "low",
+        file: "discovery_domain_reconnaissance_commands.toml",
+        info: discovery_domain_reconnaissance_commands::info,
+        shape: ::rule_runtime::ruleset::Shape::Sample {
+            filters: 3,
+        },
+        pipes: &[],
+        fields: &[
+            fields::EVENT_CATEGORY as u32,
+            fields::EVENT_TYPE as u32,
+            fields::HOST_ID as u32,
+            fields::PROCESS_ARGS as u32,
+            fields::PROCESS_COMMAND_LINE as u32,
+            fields::PROCESS_NAME as u32,
+            fields::USER_NAME as u32,
+        ],
+        atoms: &[0, 1, 37, 38, 39, 40, 41, 42, 43, 44, 45],
+        required: ::std::option::Option::Some(&[&[37, 42, 43]]),
+        evaluate: discovery_domain_reconnaissance_commands::evaluate,
+    },
+    ::rule_runtime::ruleset::RuleSpec {
+        id: "bbb775d6-217c-4362-b9d5-1fee4d878dc1",
+        name: "PowerShell WebClient Download Passed to Invoke-Expression",
+        severity: "high",
+        file: "execution_powershell_webclient_download_and_invoke.toml",
+        info: execution_powershell_webclient_download_and_invoke::info,
+        shape: ::rule_runtime::ruleset::Shape::Event,
+        pipes: &[],
+        fields: &[
+            fields::EVENT_CATEGORY as u32,
+            fields::EVENT_TYPE as u32,
+            fields::PROCESS_COMMAND_LINE as u32,
+            fields::PROCESS_NAME as u32,
+        ],
+        atoms: &[0, 1, 35, 36, 46],
+        required: ::std::option::Option::Some(&[&[35, 36, 46], &[1], &[0]]),
+        evaluate: execution_powershell_webclient_download_and_invoke::evaluate,
+    },
+    ::rule_runtime::ruleset::RuleSpec {
+        id: "e5d2ad60-31c6-4b58-b9b2-cb390850308f",
+        name: "Shell Streams Redirected to a /dev/tcp Socket",
+        severity: "high",
+        file: "execution_shell_redirected_to_dev_tcp.toml",
+        info: execution_shell_redirected_to_dev_tcp::info,
+        shape: ::rule_runtime::ruleset::Shape::Event,
+        pipes: &[],
+        fields: &[
+            fields::EVENT_CATEGORY as u32,
+            fields::EVENT_TYPE as u32,
+            fields::HOST_OS_TYPE as u32,
+            fields::PROCESS_COMMAND_LINE as u32,
+            fields::PROCESS_NAME as u32,
+            fields::PROCESS_PARENT_EXECUTABLE as u32,
+        ],
+        atoms: &[0, 1, 34, 47, 48, 49, 50, 51],
+        required: ::std::option::Option::Some(&[&[47, 48, 49, 50, 51], &[1], &[34]]),
+        evaluate: execution_shell_redirected_to_dev_tcp::evaluate,
+    },
+    ::rule_runtime::ruleset::RuleSpec {
+        id: "e3019f14-9632-468c-9efc-54113ea3963a",
+        name: "Untrusted Executable Launched Soon After Being Written to a User Folder",
+        severity: "medium",
+        file: "execution_user_written_executable_launched.toml",
+        info: execution_user_written_executable_launched::info,
+        shape: ::rule_runtime::ruleset::Shape::Sequence {
+            stages: ::std::borrow::Cow::Borrowed(
+                &[
+                    ::rule_runtime::sequence::StageKind::Positive,
+                    ::rule_runtime::sequence::StageKind::Positive,
+                ],
+            ),
+            maxspan_ms: ::std::option::Option::Some(600000),
+        },
+        pipes: &[],
+        fields: &[
+            fields::EVENT_CATEGORY as u32,
+            fields::EVENT_TYPE as u32,
+            fields::FILE_NAME as u32,
+            fields::FILE_PATH as u32,
+            fields::HOST_ID as u32,
+            fields::PROCESS_CODE_SIGNATURE_TRUSTED as u32,
+            fields::PROCESS_EXECUTABLE as u32,
+        ],
+        atoms: &[0, 1, 32, 33, 52, 53, 54, 55],
+        required: ::std::option::Option::Some(&[&[52, 53, 54, 1]]),
+        evaluate: execution_user_written_executable_launched::evaluate,
+    },
+    ::rule_runtime::ruleset::RuleSpec {
+        id: "e4f8d74b-0e17-4ffd-8e92-d69e87fdebef",
+        name: "Large Upload-Heavy Connection to a Public Address",
+        severity: "medium",
+        file: "exfiltration_large_upload_to_public_address.toml",
+        info: exfiltration_large_upload_to_public_address::info,
+        shape: ::rule_runtime::ruleset::Shape::Event,
+        pipes: &[],
+        fields: &[
+            fields::DESTINATION_BYTES as u32,
+            fields::DESTINATION_IP as u32,
+            fields::EVENT_CATEGORY as u32,
+            fields::EVENT_TYPE as u32,
+            fields::NETWORK_DIRECTION as u32,
+            fields::SOURCE_BYTES as u32,
+        ],
+        atoms: &[7, 12, 56, 57, 58, 59],
+        required: ::std::option::Option::Some(&[&[12], &[7]]),
+        evaluate: exfiltration_large_upload_to_public_address::evaluate,
+    },
+    ::rule_runtime::ruleset::RuleSpec {
+        id: "9ef527d0-1d86-493a-8cb2-68449c6a0c5a",
+        name: "Office Application Starts a Shell or Script Host",
+        severity: "high",
+        file: "initial_access_office_application_spawns_shell.toml",
+        info: initial_access_office_application_spawns_shell::info,
+        shape: ::rule_runtime::ruleset::Shape::Event,
+        pipes: &[],
+        fields: &[
+            fields::EVENT_CATEGORY as u32,
+            fields::EVENT_TYPE as u32,
+            fields::PROCESS_EXT_TOKEN_INTEGRITY_LEVEL_NAME as u32,
+            fields::PROCESS_NAME as u32,
+            fields::PROCESS_PARENT_NAME as u32,
+        ],
+        atoms: &[0, 1, 60],
+        required: ::std::option::Option::Some(&[&[1], &[0]]),
+        evaluate: initial_access_office_application_spawns_shell::evaluate,
+    },
+    ::rule_runtime::ruleset::RuleSpec {
+        id: "11028842-52c1-418a-87da-3f3a14427281",
+        name: "Remote Desktop Logon From a Public Address",
+        severity: "medium",
+        file: "initial_access_rdp_logon_from_public_address.toml",
+        info: initial_access_rdp_logon_from_public_address::info,
+        shape: ::rule_runtime::ruleset::Shape::Event,
+        pipes: &[],
+        fields: &[
+            fields::EVENT_CATEGORY as u32,
+            fields::EVENT_CODE as u32,
+            fields::EVENT_OUTCOME as u32,
+            fields::SOURCE_IP as u32,
+            fields::WINLOG_EVENT_DATA_LOGONTYPE as u32,
+        ],
+        atoms: &[13, 17, 61],
+        required: ::std::option::Option::Some(&[&[61], &[17], &[13]]),
+        evaluate: initial_access_rdp_logon_from_public_address::evaluate,
+    },
+    ::rule_runtime::ruleset::RuleSpec {
+        id: "c2383246-11be-4954-b2e2-7efc3084fa0d",
+        name: "Setuid File Written to a World-Writable Directory",
+        severity: "high",
+        file: "privilege_escalation_setuid_file_in_temp_dir.toml",
+        info: privilege_escalation_setuid_file_in_temp_dir::info,
+        shape: ::rule_runtime::ruleset::Shape::Event,
+        pipes: &[],
+        fields: &[
+            fields::EVENT_CATEGORY as u32,
+            fields::EVENT_TYPE as u32,
+            fields::FILE_MODE as u32,
+            fields::FILE_PATH as u32,
+            fields::HOST_OS_TYPE as u32,
+        ],
+        atoms: &[32, 33, 34, 62, 63, 64, 65],
+        required: ::std::option::Option::Some(&[&[63, 64, 65], &[34], &[32]]),
+        evaluate: privilege_escalation_setuid_file_in_temp_dir::evaluate,
     },
 ];
 /// The compiled rule set, for `rule_runtime::ruleset::RuleSet`.
@@ -140,6 +807,314 @@ pub fn rules(
     time: &::rule_runtime::time::TimeFields,
 ) -> ::rule_runtime::ruleset::RuleSet {
     ::rule_runtime::ruleset::RuleSet::all(&RULE_SET, time)
+}
+/// Certutil Download Option Followed by a Public Web Connection
+///
+/// rule_id `c2584fc7-5145-4ee3-bdfc-7e8366ab68e9`, severity medium, from `command_and_control_certutil_download_to_public_ip.toml`.
+///
+/// ```eql
+/// sequence by host.id, process.pid with maxspan=1m
+///   [process where event.type == "start" and process.name : "certutil.exe" and
+///      process.args : ("-urlcache", "/urlcache", "-verifyctl", "/verifyctl")]
+///   [network where event.type == "start" and destination.port in (80, 443, 8080, 8443) and
+///      not cidrMatch(destination.ip, "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8",
+///                    "169.254.0.0/16", "::1/128", "fe80::/10", "fc00::/7")]
+/// until [process where event.type == "end"]
+/// ```
+///
+/// Evaluated when one of the atoms 2, 8, 9, 10, 11, 12 holds.
+///
+/// * atom 0: `event.category` Category "process"
+/// * atom 1: `event.type` Text "start"
+/// * atom 2: `process.name` Folded "certutil.exe"
+/// * atom 3: `process.args` Folded "-urlcache"
+/// * atom 4: `process.args` Folded "/urlcache"
+/// * atom 5: `process.args` Folded "-verifyctl"
+/// * atom 6: `process.args` Folded "/verifyctl"
+/// * atom 7: `event.category` Category "network"
+/// * atom 8: `destination.port` Number "80"
+/// * atom 9: `destination.port` Number "443"
+/// * atom 10: `destination.port` Number "8080"
+/// * atom 11: `destination.port` Number "8443"
+/// * atom 12: `event.type` Text "end"
+pub mod command_and_control_certutil_download_to_public_ip {
+    /// What this rule's alerts say about it.
+    pub fn info() -> ::rule_runtime::alert::RuleInfo {
+        ::rule_runtime::alert::RuleInfo {
+            id: ::std::string::String::from("c2584fc7-5145-4ee3-bdfc-7e8366ab68e9"),
+            name: ::std::string::String::from(
+                "Certutil Download Option Followed by a Public Web Connection",
+            ),
+            version: ::std::option::Option::Some(1),
+            severity: ::std::string::String::from("medium"),
+            risk_score: ::std::option::Option::Some(47),
+            building_block: false,
+            tags: ::std::vec![
+                ::std::string::String::from("Domain: Endpoint"),
+                ::std::string::String::from("OS: Windows"),
+                ::std::string::String::from("Use Case: Threat Detection"),
+                ::std::string::String::from("Tactic: Command and Control"),
+                ::std::string::String::from("Data Source: Elastic Defend")
+            ],
+            threat: ::std::vec![
+                ::rule_runtime::alert::ThreatInfo { tactic :
+                ::std::string::String::from("TA0011"), techniques :
+                ::std::vec![::std::string::String::from("T1105")], }
+            ],
+        }
+    }
+    /// The stages of this rule the event matches, with their join keys.
+    pub fn evaluate(
+        a: &mut ::rule_runtime::ruleset::Ctx<'_>,
+        hits: &mut ::rule_runtime::state::StageHits,
+    ) {
+        if stage_0(a) {
+            hits.push(0usize, keys_0(a.event()));
+        }
+        if stage_1(a) {
+            hits.push(1usize, keys_1(a.event()));
+        }
+        if stage_until(a) {
+            hits.until = keys_until(a.event());
+        }
+    }
+    static S0: ::std::sync::LazyLock<::rule_runtime::cidr::CidrSet> = ::std::sync::LazyLock::new(||
+    match ::rule_runtime::cidr::CidrSet::parse([
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "::1/128",
+        "fe80::/10",
+        "fc00::/7",
+    ]) {
+        ::std::result::Result::Ok(s) => s,
+        ::std::result::Result::Err(e) => ::std::unreachable!("{}", e),
+    });
+    #[allow(unused_variables)]
+    fn stage_0(a: &mut ::rule_runtime::ruleset::Ctx<'_>) -> bool {
+        a.atom(0)
+            && (a.atom(1) && a.atom(2)
+                && (a.atom(3) || a.atom(4) || a.atom(5) || a.atom(6)))
+    }
+    fn keys_0(
+        ev: ::rule_runtime::fields::EventView<'_>,
+    ) -> ::std::vec::Vec<::rule_runtime::state::Key> {
+        if ev.slot(super::fields::HOST_ID).is_empty()
+            || ev.slot(super::fields::PROCESS_PID).is_empty()
+        {
+            return ::std::vec::Vec::new();
+        }
+        ::rule_runtime::key::key_tuples(
+            &[
+                (
+                    ::rule_runtime::ruleset::key_parts(
+                        ev.slot(super::fields::HOST_ID).iter(),
+                        false,
+                    ),
+                    false,
+                ),
+                (
+                    ::rule_runtime::ruleset::key_parts(
+                        ev.slot(super::fields::PROCESS_PID).iter(),
+                        false,
+                    ),
+                    false,
+                ),
+            ],
+        )
+    }
+    #[allow(unused_variables)]
+    fn stage_1(a: &mut ::rule_runtime::ruleset::Ctx<'_>) -> bool {
+        a.atom(7)
+            && (a.atom(1) && (a.atom(8) || a.atom(9) || a.atom(10) || a.atom(11))
+                && !(a
+                    .event()
+                    .slot(super::fields::DESTINATION_IP)
+                    .strs()
+                    .any(|s| S0.contains_str(s) == ::std::option::Option::Some(true))))
+    }
+    fn keys_1(
+        ev: ::rule_runtime::fields::EventView<'_>,
+    ) -> ::std::vec::Vec<::rule_runtime::state::Key> {
+        if ev.slot(super::fields::HOST_ID).is_empty()
+            || ev.slot(super::fields::PROCESS_PID).is_empty()
+        {
+            return ::std::vec::Vec::new();
+        }
+        ::rule_runtime::key::key_tuples(
+            &[
+                (
+                    ::rule_runtime::ruleset::key_parts(
+                        ev.slot(super::fields::HOST_ID).iter(),
+                        false,
+                    ),
+                    false,
+                ),
+                (
+                    ::rule_runtime::ruleset::key_parts(
+                        ev.slot(super::fields::PROCESS_PID).iter(),
+                        false,
+                    ),
+                    false,
+                ),
+            ],
+        )
+    }
+    #[allow(unused_variables)]
+    fn stage_until(a: &mut ::rule_runtime::ruleset::Ctx<'_>) -> bool {
+        a.atom(0) && a.atom(12)
+    }
+    fn keys_until(
+        ev: ::rule_runtime::fields::EventView<'_>,
+    ) -> ::std::vec::Vec<::rule_runtime::state::Key> {
+        if ev.slot(super::fields::HOST_ID).is_empty()
+            || ev.slot(super::fields::PROCESS_PID).is_empty()
+        {
+            return ::std::vec::Vec::new();
+        }
+        ::rule_runtime::key::key_tuples(
+            &[
+                (
+                    ::rule_runtime::ruleset::key_parts(
+                        ev.slot(super::fields::HOST_ID).iter(),
+                        false,
+                    ),
+                    false,
+                ),
+                (
+                    ::rule_runtime::ruleset::key_parts(
+                        ev.slot(super::fields::PROCESS_PID).iter(),
+                        false,
+                    ),
+                    false,
+                ),
+            ],
+        )
+    }
+}
+/// SSH Login Success After Repeated Failures From One Address
+///
+/// rule_id `e51befa5-eece-49a0-a3e1-eb191fda7e37`, severity high, from `credential_access_ssh_brute_force_then_success.toml`.
+///
+/// ```eql
+/// sequence by host.id, source.ip with maxspan=2m
+///   [authentication where event.action in~ ("ssh_login", "user_login") and event.outcome == "failure"] with runs=4
+///   [authentication where event.action in~ ("ssh_login", "user_login") and event.outcome == "success"]
+/// ```
+///
+/// Evaluated when one of the atoms 14, 15 holds.
+///
+/// * atom 13: `event.category` Category "authentication"
+/// * atom 14: `event.action` Folded "ssh_login"
+/// * atom 15: `event.action` Folded "user_login"
+/// * atom 16: `event.outcome` Text "failure"
+/// * atom 17: `event.outcome` Text "success"
+pub mod credential_access_ssh_brute_force_then_success {
+    /// What this rule's alerts say about it.
+    pub fn info() -> ::rule_runtime::alert::RuleInfo {
+        ::rule_runtime::alert::RuleInfo {
+            id: ::std::string::String::from("e51befa5-eece-49a0-a3e1-eb191fda7e37"),
+            name: ::std::string::String::from(
+                "SSH Login Success After Repeated Failures From One Address",
+            ),
+            version: ::std::option::Option::Some(1),
+            severity: ::std::string::String::from("high"),
+            risk_score: ::std::option::Option::Some(73),
+            building_block: false,
+            tags: ::std::vec![
+                ::std::string::String::from("Domain: Endpoint"),
+                ::std::string::String::from("OS: Linux"),
+                ::std::string::String::from("Use Case: Threat Detection"),
+                ::std::string::String::from("Tactic: Credential Access")
+            ],
+            threat: ::std::vec![
+                ::rule_runtime::alert::ThreatInfo { tactic :
+                ::std::string::String::from("TA0006"), techniques :
+                ::std::vec![::std::string::String::from("T1110"),
+                ::std::string::String::from("T1110.001")], }
+            ],
+        }
+    }
+    /// The stages of this rule the event matches, with their join keys.
+    pub fn evaluate(
+        a: &mut ::rule_runtime::ruleset::Ctx<'_>,
+        hits: &mut ::rule_runtime::state::StageHits,
+    ) {
+        if stage_0(a) {
+            let keys = keys_0(a.event());
+            hits.push(0usize, keys.clone());
+            hits.push(1usize, keys.clone());
+            hits.push(2usize, keys.clone());
+            hits.push(3usize, keys);
+        }
+        if stage_4(a) {
+            hits.push(4usize, keys_4(a.event()));
+        }
+    }
+    #[allow(unused_variables)]
+    fn stage_0(a: &mut ::rule_runtime::ruleset::Ctx<'_>) -> bool {
+        a.atom(13) && ((a.atom(14) || a.atom(15)) && a.atom(16))
+    }
+    fn keys_0(
+        ev: ::rule_runtime::fields::EventView<'_>,
+    ) -> ::std::vec::Vec<::rule_runtime::state::Key> {
+        if ev.slot(super::fields::HOST_ID).is_empty()
+            || ev.slot(super::fields::SOURCE_IP).is_empty()
+        {
+            return ::std::vec::Vec::new();
+        }
+        ::rule_runtime::key::key_tuples(
+            &[
+                (
+                    ::rule_runtime::ruleset::key_parts(
+                        ev.slot(super::fields::HOST_ID).iter(),
+                        false,
+                    ),
+                    false,
+                ),
+                (
+                    ::rule_runtime::ruleset::key_parts(
+                        ev.slot(super::fields::SOURCE_IP).iter(),
+                        false,
+                    ),
+                    false,
+                ),
+            ],
+        )
+    }
+    #[allow(unused_variables)]
+    fn stage_4(a: &mut ::rule_runtime::ruleset::Ctx<'_>) -> bool {
+        a.atom(13) && ((a.atom(14) || a.atom(15)) && a.atom(17))
+    }
+    fn keys_4(
+        ev: ::rule_runtime::fields::EventView<'_>,
+    ) -> ::std::vec::Vec<::rule_runtime::state::Key> {
+        if ev.slot(super::fields::HOST_ID).is_empty()
+            || ev.slot(super::fields::SOURCE_IP).is_empty()
+        {
+            return ::std::vec::Vec::new();
+        }
+        ::rule_runtime::key::key_tuples(
+            &[
+                (
+                    ::rule_runtime::ruleset::key_parts(
+                        ev.slot(super::fields::HOST_ID).iter(),
+                        false,
+                    ),
+                    false,
+                ),
+                (
+                    ::rule_runtime::ruleset::key_parts(
+                        ev.slot(super::fields::SOURCE_IP).iter(),
+                        false,
+                    ),
+                    false,
+                ),
+            ],
+        )
+    }
 }
 /// Potential Credential Access via Renamed COM+ Services DLL
 ///
@@ -155,16 +1130,16 @@ pub fn rules(
 ///     not file.name : "COMSVCS.DLL"]
 /// ```
 ///
-/// Evaluated when one of the atoms 2, 5, 6 holds.
+/// Evaluated when one of the atoms 19, 22, 23 holds.
 ///
 /// * atom 0: `event.category` Category "process"
-/// * atom 1: `event.category` Text "process"
-/// * atom 2: `process.name` Folded "rundll32.exe"
-/// * atom 3: `event.dataset` Folded "windows.sysmon_operational"
-/// * atom 4: `event.code` Text "7"
-/// * atom 5: `file.pe.original_file_name` Folded "comsvcs.dll"
-/// * atom 6: `file.pe.imphash` Folded "eadbccbb324829acb5f2bbe87e5549a8"
-/// * atom 7: `file.name` Folded "comsvcs.dll"
+/// * atom 18: `event.category` Text "process"
+/// * atom 19: `process.name` Folded "rundll32.exe"
+/// * atom 20: `event.dataset` Folded "windows.sysmon_operational"
+/// * atom 21: `event.code` Text "7"
+/// * atom 22: `file.pe.original_file_name` Folded "comsvcs.dll"
+/// * atom 23: `file.pe.imphash` Folded "eadbccbb324829acb5f2bbe87e5549a8"
+/// * atom 24: `file.name` Folded "comsvcs.dll"
 pub mod credential_access_suspicious_comsvcs_imageload {
     /// What this rule's alerts say about it.
     pub fn info() -> ::rule_runtime::alert::RuleInfo {
@@ -207,7 +1182,7 @@ pub mod credential_access_suspicious_comsvcs_imageload {
     }
     #[allow(unused_variables)]
     fn stage_0(a: &mut ::rule_runtime::ruleset::Ctx<'_>) -> bool {
-        a.atom(0) && (a.atom(1) && a.atom(2))
+        a.atom(0) && (a.atom(18) && a.atom(19))
     }
     fn keys_0(
         ev: ::rule_runtime::fields::EventView<'_>,
@@ -230,8 +1205,8 @@ pub mod credential_access_suspicious_comsvcs_imageload {
     #[allow(unused_variables)]
     fn stage_1(a: &mut ::rule_runtime::ruleset::Ctx<'_>) -> bool {
         a.atom(0)
-            && (a.atom(1) && a.atom(3) && a.atom(4) && (a.atom(5) || a.atom(6))
-                && !(a.atom(7)))
+            && (a.atom(18) && a.atom(20) && a.atom(21) && (a.atom(22) || a.atom(23))
+                && !(a.atom(24)))
     }
     fn keys_1(
         ev: ::rule_runtime::fields::EventView<'_>,
@@ -250,5 +1225,1477 @@ pub mod credential_access_suspicious_comsvcs_imageload {
                 ),
             ],
         )
+    }
+}
+/// Linux Audit Daemon Stopped and Not Restarted
+///
+/// rule_id `12c2ad40-c631-454e-825f-1f8dfa174242`, severity medium, from `defense_evasion_auditd_stopped_not_restarted.toml`.
+///
+/// ```eql
+/// sequence by host.id with maxspan=5m
+///   [process where event.type == "start" and process.name in ("systemctl", "service") and
+///      process.args == "stop" and process.args in ("auditd", "auditd.service")]
+///   ![process where event.type == "start" and process.name in ("systemctl", "service") and
+///      process.args in ("start", "restart") and process.args in ("auditd", "auditd.service")]
+/// ```
+///
+/// Evaluated when one of the atoms 27, 25, 26 holds.
+///
+/// * atom 0: `event.category` Category "process"
+/// * atom 1: `event.type` Text "start"
+/// * atom 25: `process.name` Text "systemctl"
+/// * atom 26: `process.name` Text "service"
+/// * atom 27: `process.args` Text "stop"
+/// * atom 28: `process.args` Text "auditd"
+/// * atom 29: `process.args` Text "auditd.service"
+/// * atom 30: `process.args` Text "start"
+/// * atom 31: `process.args` Text "restart"
+pub mod defense_evasion_auditd_stopped_not_restarted {
+    /// What this rule's alerts say about it.
+    pub fn info() -> ::rule_runtime::alert::RuleInfo {
+        ::rule_runtime::alert::RuleInfo {
+            id: ::std::string::String::from("12c2ad40-c631-454e-825f-1f8dfa174242"),
+            name: ::std::string::String::from(
+                "Linux Audit Daemon Stopped and Not Restarted",
+            ),
+            version: ::std::option::Option::Some(1),
+            severity: ::std::string::String::from("medium"),
+            risk_score: ::std::option::Option::Some(47),
+            building_block: false,
+            tags: ::std::vec![
+                ::std::string::String::from("Domain: Endpoint"),
+                ::std::string::String::from("OS: Linux"),
+                ::std::string::String::from("Use Case: Threat Detection"),
+                ::std::string::String::from("Tactic: Defense Evasion")
+            ],
+            threat: ::std::vec![
+                ::rule_runtime::alert::ThreatInfo { tactic :
+                ::std::string::String::from("TA0005"), techniques :
+                ::std::vec![::std::string::String::from("T1562"),
+                ::std::string::String::from("T1562.012")], }
+            ],
+        }
+    }
+    /// The stages of this rule the event matches, with their join keys.
+    pub fn evaluate(
+        a: &mut ::rule_runtime::ruleset::Ctx<'_>,
+        hits: &mut ::rule_runtime::state::StageHits,
+    ) {
+        if stage_0(a) {
+            hits.push(0usize, keys_0(a.event()));
+        }
+        if stage_1(a) {
+            hits.push(1usize, keys_1(a.event()));
+        }
+    }
+    #[allow(unused_variables)]
+    fn stage_0(a: &mut ::rule_runtime::ruleset::Ctx<'_>) -> bool {
+        a.atom(0)
+            && (a.atom(1) && (a.atom(25) || a.atom(26)) && a.atom(27)
+                && (a.atom(28) || a.atom(29)))
+    }
+    fn keys_0(
+        ev: ::rule_runtime::fields::EventView<'_>,
+    ) -> ::std::vec::Vec<::rule_runtime::state::Key> {
+        if ev.slot(super::fields::HOST_ID).is_empty() {
+            return ::std::vec::Vec::new();
+        }
+        ::rule_runtime::key::key_tuples(
+            &[
+                (
+                    ::rule_runtime::ruleset::key_parts(
+                        ev.slot(super::fields::HOST_ID).iter(),
+                        false,
+                    ),
+                    false,
+                ),
+            ],
+        )
+    }
+    #[allow(unused_variables)]
+    fn stage_1(a: &mut ::rule_runtime::ruleset::Ctx<'_>) -> bool {
+        a.atom(0)
+            && (a.atom(1) && (a.atom(25) || a.atom(26)) && (a.atom(30) || a.atom(31))
+                && (a.atom(28) || a.atom(29)))
+    }
+    fn keys_1(
+        ev: ::rule_runtime::fields::EventView<'_>,
+    ) -> ::std::vec::Vec<::rule_runtime::state::Key> {
+        if ev.slot(super::fields::HOST_ID).is_empty() {
+            return ::std::vec::Vec::new();
+        }
+        ::rule_runtime::key::key_tuples(
+            &[
+                (
+                    ::rule_runtime::ruleset::key_parts(
+                        ev.slot(super::fields::HOST_ID).iter(),
+                        false,
+                    ),
+                    false,
+                ),
+            ],
+        )
+    }
+}
+/// Executable Created With a Document Double Extension
+///
+/// rule_id `0a013e01-d8bb-47e8-85c8-0bae82cf4c1a`, severity medium, from `defense_evasion_executable_with_document_double_extension.toml`.
+///
+/// ```eql
+/// file where event.type == "creation" and length(file.name) > 8 and
+///   (endsWith~(file.name, ".exe") or endsWith~(file.name, ".scr")) and
+///   (substring(file.name, -8, -4) in~ (".pdf", ".doc", ".xls", ".ppt", ".rtf", ".txt", ".jpg", ".png", ".zip") or
+///    substring(file.name, -9, -4) in~ (".docx", ".xlsx", ".pptx", ".jpeg"))
+/// ```
+///
+/// Evaluated when one of the atoms 33 holds, and one of the atoms 32 holds.
+///
+/// * atom 32: `event.category` Category "file"
+/// * atom 33: `event.type` Text "creation"
+pub mod defense_evasion_executable_with_document_double_extension {
+    /// What this rule's alerts say about it.
+    pub fn info() -> ::rule_runtime::alert::RuleInfo {
+        ::rule_runtime::alert::RuleInfo {
+            id: ::std::string::String::from("0a013e01-d8bb-47e8-85c8-0bae82cf4c1a"),
+            name: ::std::string::String::from(
+                "Executable Created With a Document Double Extension",
+            ),
+            version: ::std::option::Option::Some(1),
+            severity: ::std::string::String::from("medium"),
+            risk_score: ::std::option::Option::Some(47),
+            building_block: false,
+            tags: ::std::vec![
+                ::std::string::String::from("Domain: Endpoint"),
+                ::std::string::String::from("OS: Windows"),
+                ::std::string::String::from("Use Case: Threat Detection"),
+                ::std::string::String::from("Tactic: Defense Evasion"),
+                ::std::string::String::from("Data Source: Elastic Defend")
+            ],
+            threat: ::std::vec![
+                ::rule_runtime::alert::ThreatInfo { tactic :
+                ::std::string::String::from("TA0005"), techniques :
+                ::std::vec![::std::string::String::from("T1036"),
+                ::std::string::String::from("T1036.007")], }
+            ],
+        }
+    }
+    /// The stages of this rule the event matches, with their join keys.
+    pub fn evaluate(
+        a: &mut ::rule_runtime::ruleset::Ctx<'_>,
+        hits: &mut ::rule_runtime::state::StageHits,
+    ) {
+        if stage_0(a) {
+            hits.push(0, ::std::vec![::std::vec::Vec::new()]);
+        }
+    }
+    static S0: ::std::sync::LazyLock<::rule_runtime::pattern::InSet> = ::std::sync::LazyLock::new(||
+    ::rule_runtime::pattern::InSet::new(
+        [
+            ::rule_runtime::value::Value::Str(::std::borrow::Cow::Borrowed(".pdf")),
+            ::rule_runtime::value::Value::Str(::std::borrow::Cow::Borrowed(".doc")),
+            ::rule_runtime::value::Value::Str(::std::borrow::Cow::Borrowed(".xls")),
+            ::rule_runtime::value::Value::Str(::std::borrow::Cow::Borrowed(".ppt")),
+            ::rule_runtime::value::Value::Str(::std::borrow::Cow::Borrowed(".rtf")),
+            ::rule_runtime::value::Value::Str(::std::borrow::Cow::Borrowed(".txt")),
+            ::rule_runtime::value::Value::Str(::std::borrow::Cow::Borrowed(".jpg")),
+            ::rule_runtime::value::Value::Str(::std::borrow::Cow::Borrowed(".png")),
+            ::rule_runtime::value::Value::Str(::std::borrow::Cow::Borrowed(".zip")),
+        ]
+            .iter(),
+        true,
+    ));
+    static S1: ::std::sync::LazyLock<::rule_runtime::pattern::InSet> = ::std::sync::LazyLock::new(||
+    ::rule_runtime::pattern::InSet::new(
+        [
+            ::rule_runtime::value::Value::Str(::std::borrow::Cow::Borrowed(".docx")),
+            ::rule_runtime::value::Value::Str(::std::borrow::Cow::Borrowed(".xlsx")),
+            ::rule_runtime::value::Value::Str(::std::borrow::Cow::Borrowed(".pptx")),
+            ::rule_runtime::value::Value::Str(::std::borrow::Cow::Borrowed(".jpeg")),
+        ]
+            .iter(),
+        true,
+    ));
+    #[allow(unused_variables)]
+    fn stage_0(a: &mut ::rule_runtime::ruleset::Ctx<'_>) -> bool {
+        a.atom(32)
+            && (a.atom(33)
+                && ::rule_runtime::assign::any(
+                    &[a.event().slot(super::fields::FILE_NAME)],
+                    |v| {
+                        let l = {
+                            let x: [::rule_runtime::value::Value<'_>; 1] = [
+                                v[0].clone(),
+                            ];
+                            ::rule_runtime::functions::length(&x[0])
+                        };
+                        let r = ::rule_runtime::value::Value::Int(8);
+                        ::rule_runtime::cmp::compare(
+                            ::rule_runtime::cmp::CmpKind::Plain,
+                            ::rule_runtime::cmp::CmpOp::Gt,
+                            &l,
+                            &r,
+                        ) == ::std::option::Option::Some(true)
+                    },
+                )
+                && (::rule_runtime::assign::any(
+                    &[a.event().slot(super::fields::FILE_NAME)],
+                    |v| {
+                        ::std::matches!(
+                            { let x : [::rule_runtime::value::Value < '_ >; 2] = [v[0]
+                            .clone(),
+                            ::rule_runtime::value::Value::Str(::std::borrow::Cow::Borrowed(".exe"))];
+                            ::rule_runtime::functions::ends_with(& x[0], & x[1], true) },
+                            ::rule_runtime::value::Value::Bool(true)
+                        )
+                    },
+                )
+                    || ::rule_runtime::assign::any(
+                        &[a.event().slot(super::fields::FILE_NAME)],
+                        |v| {
+                            ::std::matches!(
+                                { let x : [::rule_runtime::value::Value < '_ >; 2] = [v[0]
+                                .clone(),
+                                ::rule_runtime::value::Value::Str(::std::borrow::Cow::Borrowed(".scr"))];
+                                ::rule_runtime::functions::ends_with(& x[0], & x[1], true)
+                                }, ::rule_runtime::value::Value::Bool(true)
+                            )
+                        },
+                    ))
+                && (::rule_runtime::assign::any(
+                    &[a.event().slot(super::fields::FILE_NAME)],
+                    |v| {
+                        S0
+                            .contains(
+                                &{
+                                    let x: [::rule_runtime::value::Value<'_>; 3] = [
+                                        v[0].clone(),
+                                        ::rule_runtime::value::Value::Int(-8),
+                                        ::rule_runtime::value::Value::Int(-4),
+                                    ];
+                                    ::rule_runtime::functions::substring(&x[0], &x[1], x.get(2))
+                                        .into_owned()
+                                },
+                            )
+                    },
+                )
+                    || ::rule_runtime::assign::any(
+                        &[a.event().slot(super::fields::FILE_NAME)],
+                        |v| {
+                            S1
+                                .contains(
+                                    &{
+                                        let x: [::rule_runtime::value::Value<'_>; 3] = [
+                                            v[0].clone(),
+                                            ::rule_runtime::value::Value::Int(-9),
+                                            ::rule_runtime::value::Value::Int(-4),
+                                        ];
+                                        ::rule_runtime::functions::substring(&x[0], &x[1], x.get(2))
+                                            .into_owned()
+                                    },
+                                )
+                        },
+                    )))
+    }
+}
+/// Hidden Executable Started From a Temporary Directory
+///
+/// rule_id `6ac09fd4-fdcc-4d12-9e7b-7ed40389baf2`, severity medium, from `defense_evasion_hidden_executable_in_temp_dir.toml`.
+///
+/// ```eql
+/// process where event.type == "start" and host.os.type == "linux" and
+///   process.executable regex """/(tmp|var/tmp|dev/shm)/(.*/)?\.[^/]+"""
+/// ```
+///
+/// Evaluated when one of the atoms 1 holds, and one of the atoms 34 holds, and one of the atoms 0 holds.
+///
+/// * atom 0: `event.category` Category "process"
+/// * atom 1: `event.type` Text "start"
+/// * atom 34: `host.os.type` Text "linux"
+pub mod defense_evasion_hidden_executable_in_temp_dir {
+    /// What this rule's alerts say about it.
+    pub fn info() -> ::rule_runtime::alert::RuleInfo {
+        ::rule_runtime::alert::RuleInfo {
+            id: ::std::string::String::from("6ac09fd4-fdcc-4d12-9e7b-7ed40389baf2"),
+            name: ::std::string::String::from(
+                "Hidden Executable Started From a Temporary Directory",
+            ),
+            version: ::std::option::Option::Some(1),
+            severity: ::std::string::String::from("medium"),
+            risk_score: ::std::option::Option::Some(47),
+            building_block: false,
+            tags: ::std::vec![
+                ::std::string::String::from("Domain: Endpoint"),
+                ::std::string::String::from("OS: Linux"),
+                ::std::string::String::from("Use Case: Threat Detection"),
+                ::std::string::String::from("Tactic: Defense Evasion")
+            ],
+            threat: ::std::vec![
+                ::rule_runtime::alert::ThreatInfo { tactic :
+                ::std::string::String::from("TA0005"), techniques :
+                ::std::vec![::std::string::String::from("T1564"),
+                ::std::string::String::from("T1564.001")], }
+            ],
+        }
+    }
+    /// The stages of this rule the event matches, with their join keys.
+    pub fn evaluate(
+        a: &mut ::rule_runtime::ruleset::Ctx<'_>,
+        hits: &mut ::rule_runtime::state::StageHits,
+    ) {
+        if stage_0(a) {
+            hits.push(0, ::std::vec![::std::vec::Vec::new()]);
+        }
+    }
+    static S0: ::std::sync::LazyLock<::rule_runtime::pattern::RegexMatcher> = ::std::sync::LazyLock::new(||
+    match ::rule_runtime::pattern::RegexMatcher::new(
+        "(?s)\\A(?:/(?:tmp|var/tmp|dev/shm)/(?:.*/)?\\.[^/]+)\\z",
+        false,
+    ) {
+        ::std::result::Result::Ok(r) => r,
+        ::std::result::Result::Err(e) => ::std::unreachable!("{}", e),
+    });
+    #[allow(unused_variables)]
+    fn stage_0(a: &mut ::rule_runtime::ruleset::Ctx<'_>) -> bool {
+        a.atom(0)
+            && (a.atom(1) && a.atom(34)
+                && a
+                    .event()
+                    .slot(super::fields::PROCESS_EXECUTABLE)
+                    .iter()
+                    .any(|v| S0.matches_value(&v)))
+    }
+}
+/// PowerShell Started With a Long Encoded Command
+///
+/// rule_id `5b270344-34e2-41f8-967c-c9868fa60a5e`, severity medium, from `defense_evasion_powershell_long_encoded_command.toml`.
+///
+/// ```eql
+/// process where event.type == "start" and process.name : ("powershell.exe", "pwsh.exe") and
+///   process.args regex~ """(-|/)e(c|nc|ncodedcommand)?""" and
+///   process.command_line regex """.* [A-Za-z0-9+/]{100,}={0,2}( .*)?"""
+/// ```
+///
+/// Evaluated when one of the atoms 35, 36 holds, and one of the atoms 1 holds, and one of the atoms 0 holds.
+///
+/// * atom 0: `event.category` Category "process"
+/// * atom 1: `event.type` Text "start"
+/// * atom 35: `process.name` Folded "powershell.exe"
+/// * atom 36: `process.name` Folded "pwsh.exe"
+pub mod defense_evasion_powershell_long_encoded_command {
+    /// What this rule's alerts say about it.
+    pub fn info() -> ::rule_runtime::alert::RuleInfo {
+        ::rule_runtime::alert::RuleInfo {
+            id: ::std::string::String::from("5b270344-34e2-41f8-967c-c9868fa60a5e"),
+            name: ::std::string::String::from(
+                "PowerShell Started With a Long Encoded Command",
+            ),
+            version: ::std::option::Option::Some(1),
+            severity: ::std::string::String::from("medium"),
+            risk_score: ::std::option::Option::Some(47),
+            building_block: false,
+            tags: ::std::vec![
+                ::std::string::String::from("Domain: Endpoint"),
+                ::std::string::String::from("OS: Windows"),
+                ::std::string::String::from("Use Case: Threat Detection"),
+                ::std::string::String::from("Tactic: Defense Evasion")
+            ],
+            threat: ::std::vec![
+                ::rule_runtime::alert::ThreatInfo { tactic :
+                ::std::string::String::from("TA0005"), techniques :
+                ::std::vec![::std::string::String::from("T1027"),
+                ::std::string::String::from("T1027.010")], }
+            ],
+        }
+    }
+    /// The stages of this rule the event matches, with their join keys.
+    pub fn evaluate(
+        a: &mut ::rule_runtime::ruleset::Ctx<'_>,
+        hits: &mut ::rule_runtime::state::StageHits,
+    ) {
+        if stage_0(a) {
+            hits.push(0, ::std::vec![::std::vec::Vec::new()]);
+        }
+    }
+    static S0: ::std::sync::LazyLock<::rule_runtime::pattern::RegexMatcher> = ::std::sync::LazyLock::new(||
+    match ::rule_runtime::pattern::RegexMatcher::new(
+        "(?i)(?s)\\A(?:(?:\\-|/)e(?:c|nc|ncodedcommand)?)\\z",
+        false,
+    ) {
+        ::std::result::Result::Ok(r) => r,
+        ::std::result::Result::Err(e) => ::std::unreachable!("{}", e),
+    });
+    static S1: ::std::sync::LazyLock<::rule_runtime::pattern::RegexMatcher> = ::std::sync::LazyLock::new(||
+    match ::rule_runtime::pattern::RegexMatcher::new(
+        "(?s)\\A(?:.* [A-Za-z0-9+/]{100,}={0,2}(?: .*)?)\\z",
+        false,
+    ) {
+        ::std::result::Result::Ok(r) => r,
+        ::std::result::Result::Err(e) => ::std::unreachable!("{}", e),
+    });
+    #[allow(unused_variables)]
+    fn stage_0(a: &mut ::rule_runtime::ruleset::Ctx<'_>) -> bool {
+        a.atom(0)
+            && (a.atom(1) && (a.atom(35) || a.atom(36))
+                && a
+                    .event()
+                    .slot(super::fields::PROCESS_ARGS)
+                    .iter()
+                    .any(|v| S0.matches_value(&v))
+                && a
+                    .event()
+                    .slot(super::fields::PROCESS_COMMAND_LINE)
+                    .iter()
+                    .any(|v| S1.matches_value(&v)))
+    }
+}
+/// Domain Reconnaissance Commands Run by One User on One Host
+///
+/// rule_id `bc3c5546-f077-4ad8-92fe-a3eab6df18d1`, severity low, from `discovery_domain_reconnaissance_commands.toml`.
+///
+/// ```eql
+/// sample by host.id, user.name
+///   [process where event.type == "start" and process.name : "whoami.exe"]
+///   [process where event.type == "start" and process.name : ("net.exe", "net1.exe") and
+///      process.args : ("group", "user") and process.args : "/domain"]
+///   [process where event.type == "start" and process.name : "nltest.exe" and
+///      process.command_line like~ ("*/domain_trusts*", "*/dclist:*")]
+/// ```
+///
+/// Evaluated when one of the atoms 37, 42, 43 holds.
+///
+/// * atom 0: `event.category` Category "process"
+/// * atom 1: `event.type` Text "start"
+/// * atom 37: `process.name` Folded "whoami.exe"
+/// * atom 38: `process.name` Folded "net.exe"
+/// * atom 39: `process.name` Folded "net1.exe"
+/// * atom 40: `process.args` Folded "group"
+/// * atom 41: `process.args` Folded "user"
+/// * atom 42: `process.args` Folded "/domain"
+/// * atom 43: `process.name` Folded "nltest.exe"
+/// * atom 44: `process.command_line` LikeFolded "*/domain_trusts*"
+/// * atom 45: `process.command_line` LikeFolded "*/dclist:*"
+pub mod discovery_domain_reconnaissance_commands {
+    /// What this rule's alerts say about it.
+    pub fn info() -> ::rule_runtime::alert::RuleInfo {
+        ::rule_runtime::alert::RuleInfo {
+            id: ::std::string::String::from("bc3c5546-f077-4ad8-92fe-a3eab6df18d1"),
+            name: ::std::string::String::from(
+                "Domain Reconnaissance Commands Run by One User on One Host",
+            ),
+            version: ::std::option::Option::Some(1),
+            severity: ::std::string::String::from("low"),
+            risk_score: ::std::option::Option::Some(21),
+            building_block: false,
+            tags: ::std::vec![
+                ::std::string::String::from("Domain: Endpoint"),
+                ::std::string::String::from("OS: Windows"),
+                ::std::string::String::from("Use Case: Threat Detection"),
+                ::std::string::String::from("Tactic: Discovery")
+            ],
+            threat: ::std::vec![
+                ::rule_runtime::alert::ThreatInfo { tactic :
+                ::std::string::String::from("TA0007"), techniques :
+                ::std::vec![::std::string::String::from("T1482"),
+                ::std::string::String::from("T1087"),
+                ::std::string::String::from("T1087.002")], }
+            ],
+        }
+    }
+    /// The stages of this rule the event matches, with their join keys.
+    pub fn evaluate(
+        a: &mut ::rule_runtime::ruleset::Ctx<'_>,
+        hits: &mut ::rule_runtime::state::StageHits,
+    ) {
+        if stage_0(a) {
+            hits.push(0usize, keys_0(a.event()));
+        }
+        if stage_1(a) {
+            hits.push(1usize, keys_1(a.event()));
+        }
+        if stage_2(a) {
+            hits.push(2usize, keys_2(a.event()));
+        }
+    }
+    #[allow(unused_variables)]
+    fn stage_0(a: &mut ::rule_runtime::ruleset::Ctx<'_>) -> bool {
+        a.atom(0) && (a.atom(1) && a.atom(37))
+    }
+    fn keys_0(
+        ev: ::rule_runtime::fields::EventView<'_>,
+    ) -> ::std::vec::Vec<::rule_runtime::state::Key> {
+        if ev.slot(super::fields::HOST_ID).is_empty()
+            || ev.slot(super::fields::USER_NAME).is_empty()
+        {
+            return ::std::vec::Vec::new();
+        }
+        ::rule_runtime::key::key_tuples(
+            &[
+                (
+                    ::rule_runtime::ruleset::key_parts(
+                        ev.slot(super::fields::HOST_ID).iter(),
+                        false,
+                    ),
+                    false,
+                ),
+                (
+                    ::rule_runtime::ruleset::key_parts(
+                        ev.slot(super::fields::USER_NAME).iter(),
+                        false,
+                    ),
+                    false,
+                ),
+            ],
+        )
+    }
+    #[allow(unused_variables)]
+    fn stage_1(a: &mut ::rule_runtime::ruleset::Ctx<'_>) -> bool {
+        a.atom(0)
+            && (a.atom(1) && (a.atom(38) || a.atom(39)) && (a.atom(40) || a.atom(41))
+                && a.atom(42))
+    }
+    fn keys_1(
+        ev: ::rule_runtime::fields::EventView<'_>,
+    ) -> ::std::vec::Vec<::rule_runtime::state::Key> {
+        if ev.slot(super::fields::HOST_ID).is_empty()
+            || ev.slot(super::fields::USER_NAME).is_empty()
+        {
+            return ::std::vec::Vec::new();
+        }
+        ::rule_runtime::key::key_tuples(
+            &[
+                (
+                    ::rule_runtime::ruleset::key_parts(
+                        ev.slot(super::fields::HOST_ID).iter(),
+                        false,
+                    ),
+                    false,
+                ),
+                (
+                    ::rule_runtime::ruleset::key_parts(
+                        ev.slot(super::fields::USER_NAME).iter(),
+                        false,
+                    ),
+                    false,
+                ),
+            ],
+        )
+    }
+    #[allow(unused_variables)]
+    fn stage_2(a: &mut ::rule_runtime::ruleset::Ctx<'_>) -> bool {
+        a.atom(0) && (a.atom(1) && a.atom(43) && (a.atom(44) || a.atom(45)))
+    }
+    fn keys_2(
+        ev: ::rule_runtime::fields::EventView<'_>,
+    ) -> ::std::vec::Vec<::rule_runtime::state::Key> {
+        if ev.slot(super::fields::HOST_ID).is_empty()
+            || ev.slot(super::fields::USER_NAME).is_empty()
+        {
+            return ::std::vec::Vec::new();
+        }
+        ::rule_runtime::key::key_tuples(
+            &[
+                (
+                    ::rule_runtime::ruleset::key_parts(
+                        ev.slot(super::fields::HOST_ID).iter(),
+                        false,
+                    ),
+                    false,
+                ),
+                (
+                    ::rule_runtime::ruleset::key_parts(
+                        ev.slot(super::fields::USER_NAME).iter(),
+                        false,
+                    ),
+                    false,
+                ),
+            ],
+        )
+    }
+}
+/// PowerShell WebClient Download Passed to Invoke-Expression
+///
+/// rule_id `bbb775d6-217c-4362-b9d5-1fee4d878dc1`, severity high, from `execution_powershell_webclient_download_and_invoke.toml`.
+///
+/// ```eql
+/// process where event.type == "start" and
+///   process.name in~ ("powershell.exe", "pwsh.exe", "powershell_ise.exe") and
+///   stringContains~(process.command_line, "Net.WebClient") and
+///   (indexOf~(process.command_line, "Invoke-Expression") >= 0 or indexOf~(process.command_line, "iex", 0) >= 0) and
+///   (startsWith~(between~(process.command_line, "DownloadString(", ")"), "'http") or
+///    startsWith~(between~(process.command_line, "DownloadString(", ")"), "\"http"))
+/// ```
+///
+/// Evaluated when one of the atoms 35, 36, 46 holds, and one of the atoms 1 holds, and one of the atoms 0 holds.
+///
+/// * atom 0: `event.category` Category "process"
+/// * atom 1: `event.type` Text "start"
+/// * atom 35: `process.name` Folded "powershell.exe"
+/// * atom 36: `process.name` Folded "pwsh.exe"
+/// * atom 46: `process.name` Folded "powershell_ise.exe"
+pub mod execution_powershell_webclient_download_and_invoke {
+    /// What this rule's alerts say about it.
+    pub fn info() -> ::rule_runtime::alert::RuleInfo {
+        ::rule_runtime::alert::RuleInfo {
+            id: ::std::string::String::from("bbb775d6-217c-4362-b9d5-1fee4d878dc1"),
+            name: ::std::string::String::from(
+                "PowerShell WebClient Download Passed to Invoke-Expression",
+            ),
+            version: ::std::option::Option::Some(1),
+            severity: ::std::string::String::from("high"),
+            risk_score: ::std::option::Option::Some(73),
+            building_block: false,
+            tags: ::std::vec![
+                ::std::string::String::from("Domain: Endpoint"),
+                ::std::string::String::from("OS: Windows"),
+                ::std::string::String::from("Use Case: Threat Detection"),
+                ::std::string::String::from("Tactic: Execution")
+            ],
+            threat: ::std::vec![
+                ::rule_runtime::alert::ThreatInfo { tactic :
+                ::std::string::String::from("TA0002"), techniques :
+                ::std::vec![::std::string::String::from("T1059"),
+                ::std::string::String::from("T1059.001")], }
+            ],
+        }
+    }
+    /// The stages of this rule the event matches, with their join keys.
+    pub fn evaluate(
+        a: &mut ::rule_runtime::ruleset::Ctx<'_>,
+        hits: &mut ::rule_runtime::state::StageHits,
+    ) {
+        if stage_0(a) {
+            hits.push(0, ::std::vec![::std::vec::Vec::new()]);
+        }
+    }
+    #[allow(unused_variables)]
+    fn stage_0(a: &mut ::rule_runtime::ruleset::Ctx<'_>) -> bool {
+        a.atom(0)
+            && (a.atom(1) && (a.atom(35) || a.atom(36) || a.atom(46))
+                && ::rule_runtime::assign::any(
+                    &[a.event().slot(super::fields::PROCESS_COMMAND_LINE)],
+                    |v| {
+                        ::std::matches!(
+                            { let x : [::rule_runtime::value::Value < '_ >; 2] = [v[0]
+                            .clone(),
+                            ::rule_runtime::value::Value::Str(::std::borrow::Cow::Borrowed("Net.WebClient"))];
+                            ::rule_runtime::functions::string_contains(& x[0], & x[1],
+                            true) }, ::rule_runtime::value::Value::Bool(true)
+                        )
+                    },
+                )
+                && (::rule_runtime::assign::any(
+                    &[a.event().slot(super::fields::PROCESS_COMMAND_LINE)],
+                    |v| {
+                        let l = {
+                            let x: [::rule_runtime::value::Value<'_>; 2] = [
+                                v[0].clone(),
+                                ::rule_runtime::value::Value::Str(
+                                    ::std::borrow::Cow::Borrowed("Invoke-Expression"),
+                                ),
+                            ];
+                            ::rule_runtime::functions::index_of(
+                                &x[0],
+                                &x[1],
+                                x.get(2),
+                                true,
+                            )
+                        };
+                        let r = ::rule_runtime::value::Value::Int(0);
+                        ::rule_runtime::cmp::compare(
+                            ::rule_runtime::cmp::CmpKind::Plain,
+                            ::rule_runtime::cmp::CmpOp::Ge,
+                            &l,
+                            &r,
+                        ) == ::std::option::Option::Some(true)
+                    },
+                )
+                    || ::rule_runtime::assign::any(
+                        &[a.event().slot(super::fields::PROCESS_COMMAND_LINE)],
+                        |v| {
+                            let l = {
+                                let x: [::rule_runtime::value::Value<'_>; 3] = [
+                                    v[0].clone(),
+                                    ::rule_runtime::value::Value::Str(
+                                        ::std::borrow::Cow::Borrowed("iex"),
+                                    ),
+                                    ::rule_runtime::value::Value::Int(0),
+                                ];
+                                ::rule_runtime::functions::index_of(
+                                    &x[0],
+                                    &x[1],
+                                    x.get(2),
+                                    true,
+                                )
+                            };
+                            let r = ::rule_runtime::value::Value::Int(0);
+                            ::rule_runtime::cmp::compare(
+                                ::rule_runtime::cmp::CmpKind::Plain,
+                                ::rule_runtime::cmp::CmpOp::Ge,
+                                &l,
+                                &r,
+                            ) == ::std::option::Option::Some(true)
+                        },
+                    ))
+                && (::rule_runtime::assign::any(
+                    &[a.event().slot(super::fields::PROCESS_COMMAND_LINE)],
+                    |v| {
+                        ::std::matches!(
+                            { let x : [::rule_runtime::value::Value < '_ >; 2] = [{ let x
+                            : [::rule_runtime::value::Value < '_ >; 3] = [v[0].clone(),
+                            ::rule_runtime::value::Value::Str(::std::borrow::Cow::Borrowed("DownloadString(")),
+                            ::rule_runtime::value::Value::Str(::std::borrow::Cow::Borrowed(")"))];
+                            ::rule_runtime::functions::between(& x[0], & x[1], & x[2], x
+                            .get(3), true).into_owned() },
+                            ::rule_runtime::value::Value::Str(::std::borrow::Cow::Borrowed("'http"))];
+                            ::rule_runtime::functions::starts_with(& x[0], & x[1], true)
+                            }, ::rule_runtime::value::Value::Bool(true)
+                        )
+                    },
+                )
+                    || ::rule_runtime::assign::any(
+                        &[a.event().slot(super::fields::PROCESS_COMMAND_LINE)],
+                        |v| {
+                            ::std::matches!(
+                                { let x : [::rule_runtime::value::Value < '_ >; 2] = [{ let
+                                x : [::rule_runtime::value::Value < '_ >; 3] = [v[0]
+                                .clone(),
+                                ::rule_runtime::value::Value::Str(::std::borrow::Cow::Borrowed("DownloadString(")),
+                                ::rule_runtime::value::Value::Str(::std::borrow::Cow::Borrowed(")"))];
+                                ::rule_runtime::functions::between(& x[0], & x[1], & x[2], x
+                                .get(3), true).into_owned() },
+                                ::rule_runtime::value::Value::Str(::std::borrow::Cow::Borrowed("\"http"))];
+                                ::rule_runtime::functions::starts_with(& x[0], & x[1], true)
+                                }, ::rule_runtime::value::Value::Bool(true)
+                            )
+                        },
+                    )))
+    }
+}
+/// Shell Streams Redirected to a /dev/tcp Socket
+///
+/// rule_id `e5d2ad60-31c6-4b58-b9b2-cb390850308f`, severity high, from `execution_shell_redirected_to_dev_tcp.toml`.
+///
+/// ```eql
+/// process where event.type == "start" and host.os.type == "linux" and
+///   process.name in ("bash", "sh", "dash", "zsh", "ksh") and
+///   stringContains(process.command_line, "/dev/tcp/") and
+///   indexOf(process.command_line, ">&") != null and
+///   not between(process.command_line, "/dev/tcp/", "/") in ("127.0.0.1", "localhost") and
+///   not endsWith(process.parent.executable, "/bin/healthcheckd")
+/// ```
+///
+/// Evaluated when one of the atoms 47, 48, 49, 50, 51 holds, and one of the atoms 1 holds, and one of the atoms 34 holds.
+///
+/// * atom 0: `event.category` Category "process"
+/// * atom 1: `event.type` Text "start"
+/// * atom 34: `host.os.type` Text "linux"
+/// * atom 47: `process.name` Text "bash"
+/// * atom 48: `process.name` Text "sh"
+/// * atom 49: `process.name` Text "dash"
+/// * atom 50: `process.name` Text "zsh"
+/// * atom 51: `process.name` Text "ksh"
+pub mod execution_shell_redirected_to_dev_tcp {
+    /// What this rule's alerts say about it.
+    pub fn info() -> ::rule_runtime::alert::RuleInfo {
+        ::rule_runtime::alert::RuleInfo {
+            id: ::std::string::String::from("e5d2ad60-31c6-4b58-b9b2-cb390850308f"),
+            name: ::std::string::String::from(
+                "Shell Streams Redirected to a /dev/tcp Socket",
+            ),
+            version: ::std::option::Option::Some(1),
+            severity: ::std::string::String::from("high"),
+            risk_score: ::std::option::Option::Some(73),
+            building_block: false,
+            tags: ::std::vec![
+                ::std::string::String::from("Domain: Endpoint"),
+                ::std::string::String::from("OS: Linux"),
+                ::std::string::String::from("Use Case: Threat Detection"),
+                ::std::string::String::from("Tactic: Execution")
+            ],
+            threat: ::std::vec![
+                ::rule_runtime::alert::ThreatInfo { tactic :
+                ::std::string::String::from("TA0002"), techniques :
+                ::std::vec![::std::string::String::from("T1059"),
+                ::std::string::String::from("T1059.004")], }
+            ],
+        }
+    }
+    /// The stages of this rule the event matches, with their join keys.
+    pub fn evaluate(
+        a: &mut ::rule_runtime::ruleset::Ctx<'_>,
+        hits: &mut ::rule_runtime::state::StageHits,
+    ) {
+        if stage_0(a) {
+            hits.push(0, ::std::vec![::std::vec::Vec::new()]);
+        }
+    }
+    static S0: ::std::sync::LazyLock<::rule_runtime::pattern::InSet> = ::std::sync::LazyLock::new(||
+    ::rule_runtime::pattern::InSet::new(
+        [
+            ::rule_runtime::value::Value::Str(::std::borrow::Cow::Borrowed("127.0.0.1")),
+            ::rule_runtime::value::Value::Str(::std::borrow::Cow::Borrowed("localhost")),
+        ]
+            .iter(),
+        false,
+    ));
+    #[allow(unused_variables)]
+    fn stage_0(a: &mut ::rule_runtime::ruleset::Ctx<'_>) -> bool {
+        a.atom(0)
+            && (a.atom(1) && a.atom(34) && a.any(&[47, 48, 49, 50, 51])
+                && ::rule_runtime::assign::any(
+                    &[a.event().slot(super::fields::PROCESS_COMMAND_LINE)],
+                    |v| {
+                        ::std::matches!(
+                            { let x : [::rule_runtime::value::Value < '_ >; 2] = [v[0]
+                            .clone(),
+                            ::rule_runtime::value::Value::Str(::std::borrow::Cow::Borrowed("/dev/tcp/"))];
+                            ::rule_runtime::functions::string_contains(& x[0], & x[1],
+                            false) }, ::rule_runtime::value::Value::Bool(true)
+                        )
+                    },
+                )
+                && !(::rule_runtime::assign::any(
+                    &[a.event().slot(super::fields::PROCESS_COMMAND_LINE)],
+                    |v| {
+                        ({
+                            let x: [::rule_runtime::value::Value<'_>; 2] = [
+                                v[0].clone(),
+                                ::rule_runtime::value::Value::Str(
+                                    ::std::borrow::Cow::Borrowed(">&"),
+                                ),
+                            ];
+                            ::rule_runtime::functions::index_of(
+                                &x[0],
+                                &x[1],
+                                x.get(2),
+                                false,
+                            )
+                        })
+                            .is_null()
+                    },
+                ))
+                && !(::rule_runtime::assign::any(
+                    &[a.event().slot(super::fields::PROCESS_COMMAND_LINE)],
+                    |v| {
+                        S0
+                            .contains(
+                                &{
+                                    let x: [::rule_runtime::value::Value<'_>; 3] = [
+                                        v[0].clone(),
+                                        ::rule_runtime::value::Value::Str(
+                                            ::std::borrow::Cow::Borrowed("/dev/tcp/"),
+                                        ),
+                                        ::rule_runtime::value::Value::Str(
+                                            ::std::borrow::Cow::Borrowed("/"),
+                                        ),
+                                    ];
+                                    ::rule_runtime::functions::between(
+                                            &x[0],
+                                            &x[1],
+                                            &x[2],
+                                            x.get(3),
+                                            false,
+                                        )
+                                        .into_owned()
+                                },
+                            )
+                    },
+                ))
+                && !(::rule_runtime::assign::any(
+                    &[a.event().slot(super::fields::PROCESS_PARENT_EXECUTABLE)],
+                    |v| {
+                        ::std::matches!(
+                            { let x : [::rule_runtime::value::Value < '_ >; 2] = [v[0]
+                            .clone(),
+                            ::rule_runtime::value::Value::Str(::std::borrow::Cow::Borrowed("/bin/healthcheckd"))];
+                            ::rule_runtime::functions::ends_with(& x[0], & x[1], false)
+                            }, ::rule_runtime::value::Value::Bool(true)
+                        )
+                    },
+                )))
+    }
+}
+/// Untrusted Executable Launched Soon After Being Written to a User Folder
+///
+/// rule_id `e3019f14-9632-468c-9efc-54113ea3963a`, severity medium, from `execution_user_written_executable_launched.toml`.
+///
+/// ```eql
+/// sequence with maxspan=10m
+///   [file where event.type == "creation" and endsWith~(file.name, ".exe") and
+///      file.path : ("?:\\Users\\*\\Downloads\\*", "?:\\Users\\Public\\*", "?:\\ProgramData\\*")]
+///     by host.id, file.path
+///   [process where event.type == "start" and process.code_signature.trusted != true]
+///     by host.id, process.executable
+/// ```
+///
+/// Evaluated when one of the atoms 52, 53, 54, 1 holds.
+///
+/// * atom 0: `event.category` Category "process"
+/// * atom 1: `event.type` Text "start"
+/// * atom 32: `event.category` Category "file"
+/// * atom 33: `event.type` Text "creation"
+/// * atom 52: `file.path` LikeFolded "?:\\users\\*\\downloads\\*"
+/// * atom 53: `file.path` LikeFolded "?:\\users\\public\\*"
+/// * atom 54: `file.path` LikeFolded "?:\\programdata\\*"
+/// * atom 55: `process.code_signature.trusted` Bool "true"
+pub mod execution_user_written_executable_launched {
+    /// What this rule's alerts say about it.
+    pub fn info() -> ::rule_runtime::alert::RuleInfo {
+        ::rule_runtime::alert::RuleInfo {
+            id: ::std::string::String::from("e3019f14-9632-468c-9efc-54113ea3963a"),
+            name: ::std::string::String::from(
+                "Untrusted Executable Launched Soon After Being Written to a User Folder",
+            ),
+            version: ::std::option::Option::Some(1),
+            severity: ::std::string::String::from("medium"),
+            risk_score: ::std::option::Option::Some(47),
+            building_block: false,
+            tags: ::std::vec![
+                ::std::string::String::from("Domain: Endpoint"),
+                ::std::string::String::from("OS: Windows"),
+                ::std::string::String::from("Use Case: Threat Detection"),
+                ::std::string::String::from("Tactic: Execution"),
+                ::std::string::String::from("Data Source: Elastic Defend")
+            ],
+            threat: ::std::vec![
+                ::rule_runtime::alert::ThreatInfo { tactic :
+                ::std::string::String::from("TA0002"), techniques :
+                ::std::vec![::std::string::String::from("T1204"),
+                ::std::string::String::from("T1204.002")], }
+            ],
+        }
+    }
+    /// The stages of this rule the event matches, with their join keys.
+    pub fn evaluate(
+        a: &mut ::rule_runtime::ruleset::Ctx<'_>,
+        hits: &mut ::rule_runtime::state::StageHits,
+    ) {
+        if stage_0(a) {
+            hits.push(0usize, keys_0(a.event()));
+        }
+        if stage_1(a) {
+            hits.push(1usize, keys_1(a.event()));
+        }
+    }
+    #[allow(unused_variables)]
+    fn stage_0(a: &mut ::rule_runtime::ruleset::Ctx<'_>) -> bool {
+        a.atom(32)
+            && (a.atom(33)
+                && ::rule_runtime::assign::any(
+                    &[a.event().slot(super::fields::FILE_NAME)],
+                    |v| {
+                        ::std::matches!(
+                            { let x : [::rule_runtime::value::Value < '_ >; 2] = [v[0]
+                            .clone(),
+                            ::rule_runtime::value::Value::Str(::std::borrow::Cow::Borrowed(".exe"))];
+                            ::rule_runtime::functions::ends_with(& x[0], & x[1], true) },
+                            ::rule_runtime::value::Value::Bool(true)
+                        )
+                    },
+                ) && (a.atom(52) || a.atom(53) || a.atom(54)))
+    }
+    fn keys_0(
+        ev: ::rule_runtime::fields::EventView<'_>,
+    ) -> ::std::vec::Vec<::rule_runtime::state::Key> {
+        if ev.slot(super::fields::HOST_ID).is_empty()
+            || ev.slot(super::fields::FILE_PATH).is_empty()
+        {
+            return ::std::vec::Vec::new();
+        }
+        ::rule_runtime::key::key_tuples(
+            &[
+                (
+                    ::rule_runtime::ruleset::key_parts(
+                        ev.slot(super::fields::HOST_ID).iter(),
+                        false,
+                    ),
+                    false,
+                ),
+                (
+                    ::rule_runtime::ruleset::key_parts(
+                        ev.slot(super::fields::FILE_PATH).iter(),
+                        false,
+                    ),
+                    false,
+                ),
+            ],
+        )
+    }
+    #[allow(unused_variables)]
+    fn stage_1(a: &mut ::rule_runtime::ruleset::Ctx<'_>) -> bool {
+        a.atom(0) && (a.atom(1) && !(a.atom(55)))
+    }
+    fn keys_1(
+        ev: ::rule_runtime::fields::EventView<'_>,
+    ) -> ::std::vec::Vec<::rule_runtime::state::Key> {
+        if ev.slot(super::fields::HOST_ID).is_empty()
+            || ev.slot(super::fields::PROCESS_EXECUTABLE).is_empty()
+        {
+            return ::std::vec::Vec::new();
+        }
+        ::rule_runtime::key::key_tuples(
+            &[
+                (
+                    ::rule_runtime::ruleset::key_parts(
+                        ev.slot(super::fields::HOST_ID).iter(),
+                        false,
+                    ),
+                    false,
+                ),
+                (
+                    ::rule_runtime::ruleset::key_parts(
+                        ev.slot(super::fields::PROCESS_EXECUTABLE).iter(),
+                        false,
+                    ),
+                    false,
+                ),
+            ],
+        )
+    }
+}
+/// Large Upload-Heavy Connection to a Public Address
+///
+/// rule_id `e4f8d74b-0e17-4ffd-8e92-d69e87fdebef`, severity medium, from `exfiltration_large_upload_to_public_address.toml`.
+///
+/// ```eql
+/// network where event.type == "end" and network.direction in~ ("egress", "outbound") and
+///   add(source.bytes, destination.bytes) >= 104857600 and
+///   subtract(source.bytes, multiply(destination.bytes, 10)) > 0 and
+///   not cidrMatch(destination.ip, "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10",
+///                 "127.0.0.0/8", "169.254.0.0/16", "::1/128", "fc00::/7", "fe80::/10") and
+///   destination.ip != "203.0.113.25"
+/// ```
+///
+/// Evaluated when one of the atoms 12 holds, and one of the atoms 7 holds.
+///
+/// * atom 7: `event.category` Category "network"
+/// * atom 12: `event.type` Text "end"
+/// * atom 56: `network.direction` Folded "egress"
+/// * atom 57: `network.direction` Folded "outbound"
+/// * atom 58: `destination.ip` Text "203.0.113.25"
+/// * atom 59: `destination.ip` Ip "203.0.113.25"
+pub mod exfiltration_large_upload_to_public_address {
+    /// What this rule's alerts say about it.
+    pub fn info() -> ::rule_runtime::alert::RuleInfo {
+        ::rule_runtime::alert::RuleInfo {
+            id: ::std::string::String::from("e4f8d74b-0e17-4ffd-8e92-d69e87fdebef"),
+            name: ::std::string::String::from(
+                "Large Upload-Heavy Connection to a Public Address",
+            ),
+            version: ::std::option::Option::Some(1),
+            severity: ::std::string::String::from("medium"),
+            risk_score: ::std::option::Option::Some(47),
+            building_block: false,
+            tags: ::std::vec![
+                ::std::string::String::from("Domain: Network"),
+                ::std::string::String::from("Use Case: Threat Detection"),
+                ::std::string::String::from("Tactic: Exfiltration")
+            ],
+            threat: ::std::vec![
+                ::rule_runtime::alert::ThreatInfo { tactic :
+                ::std::string::String::from("TA0010"), techniques :
+                ::std::vec![::std::string::String::from("T1048")], }
+            ],
+        }
+    }
+    /// The stages of this rule the event matches, with their join keys.
+    pub fn evaluate(
+        a: &mut ::rule_runtime::ruleset::Ctx<'_>,
+        hits: &mut ::rule_runtime::state::StageHits,
+    ) {
+        if stage_0(a) {
+            hits.push(0, ::std::vec![::std::vec::Vec::new()]);
+        }
+    }
+    static S0: ::std::sync::LazyLock<::rule_runtime::cidr::CidrSet> = ::std::sync::LazyLock::new(||
+    match ::rule_runtime::cidr::CidrSet::parse([
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "::1/128",
+        "fc00::/7",
+        "fe80::/10",
+    ]) {
+        ::std::result::Result::Ok(s) => s,
+        ::std::result::Result::Err(e) => ::std::unreachable!("{}", e),
+    });
+    #[allow(unused_variables)]
+    fn stage_0(a: &mut ::rule_runtime::ruleset::Ctx<'_>) -> bool {
+        a.atom(7)
+            && (a.atom(12) && (a.atom(56) || a.atom(57))
+                && ::rule_runtime::assign::any(
+                    &[
+                        a.event().slot(super::fields::SOURCE_BYTES),
+                        a.event().slot(super::fields::DESTINATION_BYTES),
+                    ],
+                    |v| {
+                        let l = {
+                            let x: [::rule_runtime::value::Value<'_>; 2] = [
+                                v[0].clone(),
+                                v[1].clone(),
+                            ];
+                            ::rule_runtime::functions::add(&x[0], &x[1])
+                        };
+                        let r = ::rule_runtime::value::Value::Int(104857600);
+                        ::rule_runtime::cmp::compare(
+                            ::rule_runtime::cmp::CmpKind::Plain,
+                            ::rule_runtime::cmp::CmpOp::Ge,
+                            &l,
+                            &r,
+                        ) == ::std::option::Option::Some(true)
+                    },
+                )
+                && ::rule_runtime::assign::any(
+                    &[
+                        a.event().slot(super::fields::SOURCE_BYTES),
+                        a.event().slot(super::fields::DESTINATION_BYTES),
+                    ],
+                    |v| {
+                        let l = {
+                            let x: [::rule_runtime::value::Value<'_>; 2] = [
+                                v[0].clone(),
+                                {
+                                    let x: [::rule_runtime::value::Value<'_>; 2] = [
+                                        v[1].clone(),
+                                        ::rule_runtime::value::Value::Int(10),
+                                    ];
+                                    ::rule_runtime::functions::multiply(&x[0], &x[1])
+                                },
+                            ];
+                            ::rule_runtime::functions::subtract(&x[0], &x[1])
+                        };
+                        let r = ::rule_runtime::value::Value::Int(0);
+                        ::rule_runtime::cmp::compare(
+                            ::rule_runtime::cmp::CmpKind::Plain,
+                            ::rule_runtime::cmp::CmpOp::Gt,
+                            &l,
+                            &r,
+                        ) == ::std::option::Option::Some(true)
+                    },
+                )
+                && !(a
+                    .event()
+                    .slot(super::fields::DESTINATION_IP)
+                    .strs()
+                    .any(|s| S0.contains_str(s) == ::std::option::Option::Some(true)))
+                && !((a.atom(58) || a.atom(59))))
+    }
+}
+/// Office Application Starts a Shell or Script Host
+///
+/// rule_id `9ef527d0-1d86-493a-8cb2-68449c6a0c5a`, severity high, from `initial_access_office_application_spawns_shell.toml`.
+///
+/// ```eql
+/// process where event.type == "start" and
+///   concat(process.parent.name, ">", process.name) in~ (
+///     "winword.exe>cmd.exe", "winword.exe>powershell.exe", "winword.exe>wscript.exe",
+///     "excel.exe>cmd.exe", "excel.exe>powershell.exe", "excel.exe>mshta.exe",
+///     "powerpnt.exe>cmd.exe", "outlook.exe>powershell.exe", "outlook.exe>wscript.exe") and
+///   ?process.Ext.token.integrity_level_name != "system"
+/// ```
+///
+/// Evaluated when one of the atoms 1 holds, and one of the atoms 0 holds.
+///
+/// * atom 0: `event.category` Category "process"
+/// * atom 1: `event.type` Text "start"
+/// * atom 60: `process.Ext.token.integrity_level_name` Text "system"
+pub mod initial_access_office_application_spawns_shell {
+    /// What this rule's alerts say about it.
+    pub fn info() -> ::rule_runtime::alert::RuleInfo {
+        ::rule_runtime::alert::RuleInfo {
+            id: ::std::string::String::from("9ef527d0-1d86-493a-8cb2-68449c6a0c5a"),
+            name: ::std::string::String::from(
+                "Office Application Starts a Shell or Script Host",
+            ),
+            version: ::std::option::Option::Some(1),
+            severity: ::std::string::String::from("high"),
+            risk_score: ::std::option::Option::Some(73),
+            building_block: false,
+            tags: ::std::vec![
+                ::std::string::String::from("Domain: Endpoint"),
+                ::std::string::String::from("OS: Windows"),
+                ::std::string::String::from("Use Case: Threat Detection"),
+                ::std::string::String::from("Tactic: Initial Access"),
+                ::std::string::String::from("Data Source: Elastic Defend")
+            ],
+            threat: ::std::vec![
+                ::rule_runtime::alert::ThreatInfo { tactic :
+                ::std::string::String::from("TA0001"), techniques :
+                ::std::vec![::std::string::String::from("T1566"),
+                ::std::string::String::from("T1566.001")], }
+            ],
+        }
+    }
+    /// The stages of this rule the event matches, with their join keys.
+    pub fn evaluate(
+        a: &mut ::rule_runtime::ruleset::Ctx<'_>,
+        hits: &mut ::rule_runtime::state::StageHits,
+    ) {
+        if stage_0(a) {
+            hits.push(0, ::std::vec![::std::vec::Vec::new()]);
+        }
+    }
+    static S0: ::std::sync::LazyLock<::rule_runtime::pattern::InSet> = ::std::sync::LazyLock::new(||
+    ::rule_runtime::pattern::InSet::new(
+        [
+            ::rule_runtime::value::Value::Str(
+                ::std::borrow::Cow::Borrowed("winword.exe>cmd.exe"),
+            ),
+            ::rule_runtime::value::Value::Str(
+                ::std::borrow::Cow::Borrowed("winword.exe>powershell.exe"),
+            ),
+            ::rule_runtime::value::Value::Str(
+                ::std::borrow::Cow::Borrowed("winword.exe>wscript.exe"),
+            ),
+            ::rule_runtime::value::Value::Str(
+                ::std::borrow::Cow::Borrowed("excel.exe>cmd.exe"),
+            ),
+            ::rule_runtime::value::Value::Str(
+                ::std::borrow::Cow::Borrowed("excel.exe>powershell.exe"),
+            ),
+            ::rule_runtime::value::Value::Str(
+                ::std::borrow::Cow::Borrowed("excel.exe>mshta.exe"),
+            ),
+            ::rule_runtime::value::Value::Str(
+                ::std::borrow::Cow::Borrowed("powerpnt.exe>cmd.exe"),
+            ),
+            ::rule_runtime::value::Value::Str(
+                ::std::borrow::Cow::Borrowed("outlook.exe>powershell.exe"),
+            ),
+            ::rule_runtime::value::Value::Str(
+                ::std::borrow::Cow::Borrowed("outlook.exe>wscript.exe"),
+            ),
+        ]
+            .iter(),
+        true,
+    ));
+    #[allow(unused_variables)]
+    fn stage_0(a: &mut ::rule_runtime::ruleset::Ctx<'_>) -> bool {
+        a.atom(0)
+            && (a.atom(1)
+                && ::rule_runtime::assign::any(
+                    &[
+                        a.event().slot(super::fields::PROCESS_PARENT_NAME),
+                        a.event().slot(super::fields::PROCESS_NAME),
+                    ],
+                    |v| {
+                        S0
+                            .contains(
+                                &{
+                                    let x: [::rule_runtime::value::Value<'_>; 3] = [
+                                        v[0].clone(),
+                                        ::rule_runtime::value::Value::Str(
+                                            ::std::borrow::Cow::Borrowed(">"),
+                                        ),
+                                        v[1].clone(),
+                                    ];
+                                    ::rule_runtime::functions::concat(&x).into_owned()
+                                },
+                            )
+                    },
+                ) && !(a.atom(60)))
+    }
+}
+/// Remote Desktop Logon From a Public Address
+///
+/// rule_id `11028842-52c1-418a-87da-3f3a14427281`, severity medium, from `initial_access_rdp_logon_from_public_address.toml`.
+///
+/// ```eql
+/// authentication where event.code == "4624" and event.outcome == "success" and
+///   string(winlog.event_data.LogonType) == "10" and source.ip != null and
+///   not cidrMatch(source.ip, "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8",
+///                 "169.254.0.0/16", "::1/128", "fe80::/10", "fc00::/7")
+/// ```
+///
+/// Evaluated when one of the atoms 61 holds, and one of the atoms 17 holds, and one of the atoms 13 holds.
+///
+/// * atom 13: `event.category` Category "authentication"
+/// * atom 17: `event.outcome` Text "success"
+/// * atom 61: `event.code` Text "4624"
+pub mod initial_access_rdp_logon_from_public_address {
+    /// What this rule's alerts say about it.
+    pub fn info() -> ::rule_runtime::alert::RuleInfo {
+        ::rule_runtime::alert::RuleInfo {
+            id: ::std::string::String::from("11028842-52c1-418a-87da-3f3a14427281"),
+            name: ::std::string::String::from(
+                "Remote Desktop Logon From a Public Address",
+            ),
+            version: ::std::option::Option::Some(1),
+            severity: ::std::string::String::from("medium"),
+            risk_score: ::std::option::Option::Some(47),
+            building_block: false,
+            tags: ::std::vec![
+                ::std::string::String::from("Domain: Endpoint"),
+                ::std::string::String::from("OS: Windows"),
+                ::std::string::String::from("Use Case: Threat Detection"),
+                ::std::string::String::from("Tactic: Initial Access")
+            ],
+            threat: ::std::vec![
+                ::rule_runtime::alert::ThreatInfo { tactic :
+                ::std::string::String::from("TA0001"), techniques :
+                ::std::vec![::std::string::String::from("T1133")], }
+            ],
+        }
+    }
+    /// The stages of this rule the event matches, with their join keys.
+    pub fn evaluate(
+        a: &mut ::rule_runtime::ruleset::Ctx<'_>,
+        hits: &mut ::rule_runtime::state::StageHits,
+    ) {
+        if stage_0(a) {
+            hits.push(0, ::std::vec![::std::vec::Vec::new()]);
+        }
+    }
+    static S0: ::std::sync::LazyLock<::rule_runtime::cidr::CidrSet> = ::std::sync::LazyLock::new(||
+    match ::rule_runtime::cidr::CidrSet::parse([
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "::1/128",
+        "fe80::/10",
+        "fc00::/7",
+    ]) {
+        ::std::result::Result::Ok(s) => s,
+        ::std::result::Result::Err(e) => ::std::unreachable!("{}", e),
+    });
+    #[allow(unused_variables)]
+    fn stage_0(a: &mut ::rule_runtime::ruleset::Ctx<'_>) -> bool {
+        a.atom(13)
+            && (a.atom(61) && a.atom(17)
+                && ::rule_runtime::assign::any(
+                    &[a.event().slot(super::fields::WINLOG_EVENT_DATA_LOGONTYPE)],
+                    |v| {
+                        let l = {
+                            let x: [::rule_runtime::value::Value<'_>; 1] = [
+                                v[0].clone(),
+                            ];
+                            ::rule_runtime::functions::string(&x[0]).into_owned()
+                        };
+                        let r = ::rule_runtime::value::Value::Str(
+                            ::std::borrow::Cow::Borrowed("10"),
+                        );
+                        ::rule_runtime::cmp::compare(
+                            ::rule_runtime::cmp::CmpKind::Plain,
+                            ::rule_runtime::cmp::CmpOp::Eq,
+                            &l,
+                            &r,
+                        ) == ::std::option::Option::Some(true)
+                    },
+                ) && !(a.event().slot(super::fields::SOURCE_IP).is_empty())
+                && !(a
+                    .event()
+                    .slot(super::fields::SOURCE_IP)
+                    .strs()
+                    .any(|s| S0.contains_str(s) == ::std::option::Option::Some(true))))
+    }
+}
+/// Setuid File Written to a World-Writable Directory
+///
+/// rule_id `c2383246-11be-4954-b2e2-7efc3084fa0d`, severity high, from `privilege_escalation_setuid_file_in_temp_dir.toml`.
+///
+/// ```eql
+/// file where host.os.type == "linux" and event.type in ("creation", "change") and
+///   file.path like ("/tmp/*", "/var/tmp/*", "/dev/shm/*") and
+///   not startsWith(file.path, "/tmp/systemd-private-") and
+///   modulo(divide(number(file.mode, 8), 2048), 2) == 1
+/// ```
+///
+/// Evaluated when one of the atoms 63, 64, 65 holds, and one of the atoms 34 holds, and one of the atoms 32 holds.
+///
+/// * atom 32: `event.category` Category "file"
+/// * atom 33: `event.type` Text "creation"
+/// * atom 34: `host.os.type` Text "linux"
+/// * atom 62: `event.type` Text "change"
+/// * atom 63: `file.path` Like "/tmp/*"
+/// * atom 64: `file.path` Like "/var/tmp/*"
+/// * atom 65: `file.path` Like "/dev/shm/*"
+pub mod privilege_escalation_setuid_file_in_temp_dir {
+    /// What this rule's alerts say about it.
+    pub fn info() -> ::rule_runtime::alert::RuleInfo {
+        ::rule_runtime::alert::RuleInfo {
+            id: ::std::string::String::from("c2383246-11be-4954-b2e2-7efc3084fa0d"),
+            name: ::std::string::String::from(
+                "Setuid File Written to a World-Writable Directory",
+            ),
+            version: ::std::option::Option::Some(1),
+            severity: ::std::string::String::from("high"),
+            risk_score: ::std::option::Option::Some(73),
+            building_block: false,
+            tags: ::std::vec![
+                ::std::string::String::from("Domain: Endpoint"),
+                ::std::string::String::from("OS: Linux"),
+                ::std::string::String::from("Use Case: Threat Detection"),
+                ::std::string::String::from("Tactic: Privilege Escalation")
+            ],
+            threat: ::std::vec![
+                ::rule_runtime::alert::ThreatInfo { tactic :
+                ::std::string::String::from("TA0004"), techniques :
+                ::std::vec![::std::string::String::from("T1548"),
+                ::std::string::String::from("T1548.001")], }
+            ],
+        }
+    }
+    /// The stages of this rule the event matches, with their join keys.
+    pub fn evaluate(
+        a: &mut ::rule_runtime::ruleset::Ctx<'_>,
+        hits: &mut ::rule_runtime::state::StageHits,
+    ) {
+        if stage_0(a) {
+            hits.push(0, ::std::vec![::std::vec::Vec::new()]);
+        }
+    }
+    #[allow(unused_variables)]
+    fn stage_0(a: &mut ::rule_runtime::ruleset::Ctx<'_>) -> bool {
+        a.atom(32)
+            && (a.atom(34) && (a.atom(33) || a.atom(62))
+                && (a.atom(63) || a.atom(64) || a.atom(65))
+                && !(::rule_runtime::assign::any(
+                    &[a.event().slot(super::fields::FILE_PATH)],
+                    |v| {
+                        ::std::matches!(
+                            { let x : [::rule_runtime::value::Value < '_ >; 2] = [v[0]
+                            .clone(),
+                            ::rule_runtime::value::Value::Str(::std::borrow::Cow::Borrowed("/tmp/systemd-private-"))];
+                            ::rule_runtime::functions::starts_with(& x[0], & x[1], false)
+                            }, ::rule_runtime::value::Value::Bool(true)
+                        )
+                    },
+                ))
+                && ::rule_runtime::assign::any(
+                    &[a.event().slot(super::fields::FILE_MODE)],
+                    |v| {
+                        let l = {
+                            let x: [::rule_runtime::value::Value<'_>; 2] = [
+                                {
+                                    let x: [::rule_runtime::value::Value<'_>; 2] = [
+                                        {
+                                            let x: [::rule_runtime::value::Value<'_>; 2] = [
+                                                v[0].clone(),
+                                                ::rule_runtime::value::Value::Int(8),
+                                            ];
+                                            ::rule_runtime::functions::number(&x[0], x.get(1))
+                                        },
+                                        ::rule_runtime::value::Value::Int(2048),
+                                    ];
+                                    ::rule_runtime::functions::divide(&x[0], &x[1])
+                                },
+                                ::rule_runtime::value::Value::Int(2),
+                            ];
+                            ::rule_runtime::functions::modulo(&x[0], &x[1])
+                        };
+                        let r = ::rule_runtime::value::Value::Int(1);
+                        ::rule_runtime::cmp::compare(
+                            ::rule_runtime::cmp::CmpKind::Plain,
+                            ::rule_runtime::cmp::CmpOp::Eq,
+                            &l,
+                            &r,
+                        ) == ::std::option::Option::Some(true)
+                    },
+                ))
     }
 }

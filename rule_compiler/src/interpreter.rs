@@ -246,14 +246,14 @@ impl Logic {
 }
 
 /// Per-rule compiled context: field paths and their types.
-struct Ctx {
+pub(crate) struct Ctx {
     fields: Vec<String>,
     types: Vec<Option<FieldType>>,
     category_field: FieldId,
 }
 
 /// A filter with its patterns compiled.
-struct CFilter {
+pub(crate) struct CFilter {
     category: Option<String>,
     cond: CCond,
 }
@@ -263,7 +263,7 @@ struct CStage {
     keys: Vec<KeyIr>,
 }
 
-enum CCond {
+pub(crate) enum CCond {
     Const(bool),
     Not(Box<CCond>),
     And(Vec<CCond>),
@@ -282,7 +282,7 @@ enum CCond {
     Truthy(CVal),
 }
 
-enum CVal {
+pub(crate) enum CVal {
     Lit(Value<'static>),
     Field(FieldId),
     Neg(Box<CVal>),
@@ -302,7 +302,7 @@ fn lit_value(l: &Lit) -> Value<'static> {
 }
 
 impl Ctx {
-    fn new(rule: &RuleIr, options: &InterpreterOptions) -> Result<Ctx, String> {
+    pub(crate) fn new(rule: &RuleIr, options: &InterpreterOptions) -> Result<Ctx, String> {
         Ok(Ctx {
             types: rule
                 .fields
@@ -314,7 +314,7 @@ impl Ctx {
         })
     }
 
-    fn filter(&self, f: &FilterIr) -> Result<CFilter, String> {
+    pub(crate) fn filter(&self, f: &FilterIr) -> Result<CFilter, String> {
         Ok(CFilter {
             category: f.category.clone(),
             cond: self.cond(&f.condition)?,
@@ -339,7 +339,7 @@ impl Ctx {
         }
     }
 
-    fn cond(&self, c: &Cond) -> Result<CCond, String> {
+    pub(crate) fn cond(&self, c: &Cond) -> Result<CCond, String> {
         Ok(match c {
             Cond::Const(b) => CCond::Const(*b),
             Cond::Not(x) => CCond::Not(Box::new(self.cond(x)?)),
@@ -398,7 +398,7 @@ impl Ctx {
         })
     }
 
-    fn value(&self, v: &ValueIr) -> Result<CVal, String> {
+    pub(crate) fn value(&self, v: &ValueIr) -> Result<CVal, String> {
         Ok(match v {
             ValueIr::Lit(l) => CVal::Lit(lit_value(l)),
             ValueIr::Field(id) => CVal::Field(*id),
@@ -423,14 +423,14 @@ impl Ctx {
 }
 
 /// One event's field values, read once per field per event.
-struct Row<'e, E: Event> {
+pub(crate) struct Row<'e, E: Event> {
     event: &'e E,
     ctx: &'e Ctx,
     cache: Vec<Option<Vec<Value<'e>>>>,
 }
 
 impl<'e, E: Event> Row<'e, E> {
-    fn new(event: &'e E, ctx: &'e Ctx) -> Self {
+    pub(crate) fn new(event: &'e E, ctx: &'e Ctx) -> Self {
         Row {
             event,
             ctx,
@@ -452,7 +452,7 @@ impl<'e, E: Event> Row<'e, E> {
         }
     }
 
-    fn category_matches(&mut self, category: &Option<String>) -> bool {
+    pub(crate) fn category_matches(&mut self, category: &Option<String>) -> bool {
         let Some(c) = category else { return true };
         let id = self.ctx.category_field;
         self.field(id)
@@ -460,11 +460,11 @@ impl<'e, E: Event> Row<'e, E> {
             .any(|v| matches!(v, Value::Str(s) if s == c))
     }
 
-    fn filter(&mut self, f: &CFilter) -> bool {
+    pub(crate) fn filter(&mut self, f: &CFilter) -> bool {
         self.category_matches(&f.category) && self.cond(&f.cond)
     }
 
-    fn cond(&mut self, c: &CCond) -> bool {
+    pub(crate) fn cond(&mut self, c: &CCond) -> bool {
         match c {
             CCond::Const(b) => *b,
             CCond::Not(x) => !self.cond(x),
@@ -501,7 +501,7 @@ impl<'e, E: Event> Row<'e, E> {
     }
 
     /// Every value the expression takes over the assignments of its field mentions.
-    fn value(&mut self, v: &CVal) -> Vec<Value<'e>> {
+    pub(crate) fn value(&mut self, v: &CVal) -> Vec<Value<'e>> {
         match v {
             CVal::Lit(l) => vec![l.clone()],
             CVal::Field(id) => self.field(*id),
@@ -557,7 +557,7 @@ impl<'e, E: Event> Row<'e, E> {
     }
 
     /// The key tuples of this event for a stage (C.3).
-    fn keys(&mut self, keys: &[KeyIr]) -> Vec<Vec<KeyPart>> {
+    pub(crate) fn keys(&mut self, keys: &[KeyIr]) -> Vec<Vec<KeyPart>> {
         let per_field: Vec<(Vec<KeyPart>, bool)> = keys
             .iter()
             .map(|k| {

@@ -16,6 +16,7 @@
 //! * [`plan`]: the rule set as one unit: its atoms and each rule's required disjunction.
 //! * [`codegen`]: the IR as specialised Rust (the proc-macro's and `cargo xtask generate`'s).
 //! * [`gen`]: events generated from a rule: matching examples and near misses.
+//! * [`explain`]: why a rule did (not) match some events, per event, stage and condition.
 //! * [`printer`]: the AST printed back to EQL.
 //! * [`lucene_regex`]: Lucene regexps (EQL `regex`) translated for the `regex` crate.
 
@@ -23,6 +24,7 @@ pub mod ast;
 pub mod checker;
 pub mod codegen;
 pub mod diagnostic;
+pub mod explain;
 pub mod functions;
 pub mod gen;
 pub mod interpreter;

@@ -13,7 +13,8 @@ use crate::time::format_millis;
 use crate::value::Value;
 
 /// A join-key value as JSON (a float that JSON cannot hold, NaN or infinite, is `null`).
-fn value_json(value: &Value<'_>) -> Json {
+/// A value as JSON (a non-finite float, which JSON cannot hold, as `null`).
+pub fn value_json(value: &Value<'_>) -> Json {
     match value {
         Value::Null => Json::Null,
         Value::Bool(b) => Json::Bool(*b),

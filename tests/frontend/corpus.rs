@@ -73,7 +73,14 @@ fn bundled_rules_check_clean() {
         report.files.iter().map(|f| f.render()).collect::<String>()
     );
     assert_eq!(report.warnings(), 0);
-    let seed = &report.files[0];
+    let seed = report
+        .files
+        .iter()
+        .find(|f| {
+            f.path
+                .ends_with("credential_access_suspicious_comsvcs_imageload.toml")
+        })
+        .expect("the seed rule is in rules/");
     let rule = seed.rule.as_ref().unwrap();
     assert_eq!(rule.meta.rule_id, "c5c9f591-d111-4cf8-baec-c26a39bc31ef");
     assert_eq!(rule.meta.version, Some(101));

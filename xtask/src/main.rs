@@ -10,6 +10,8 @@
 //! * `corpus [DIR] [--events N]`: the corpus through the proc-macro, build times and a
 //!   run on the benchmark's stream (see `corpus.rs`).
 //! * `bench [--quick] [--csv FILE] [--python] …`: the benchmark (see `bench.rs`).
+//! * `test-rules [--rules DIR] [ARGS…]`: every rule's test stream and generated cases
+//!   through both back ends (see `test_rules.rs` and the `rule_test` crate).
 //! * `generate [--check]`: compile `rules/` into the vendorable crate `generated/`
 //!   (`generated/src/lib.rs`, written only when it changed); `--check` writes nothing
 //!   and fails when the file is stale (see `generate.rs`).
@@ -18,6 +20,7 @@ mod bench;
 mod corpus;
 mod generate;
 mod python;
+mod test_rules;
 
 use rule_compiler::ast::{Expr, ExprKind, Query, QueryBody};
 use rule_compiler::ruleset::check_paths;
@@ -28,6 +31,12 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
+  test-rules [--rules DIR] [--rule NAME|ID|GLOB]… [--junit FILE] [--json FILE]
+             [--min-cases N] [--benign FILE…] [--seed N] [--no-generate] [--verbose]
+                      test every rule of DIR (default rules/): its test stream
+                      (<stem>.test.yaml) and events generated from it, through the
+                      compiled matchers and the interpreter; exit 0 / 1 (failures) /
+                      2 (usage, or a rule or test file that does not load)
   census [DIR…]       count the EQL features used by the rules under DIR (default rules/)
   conformance [DIR]   run Elasticsearch's EQL test suite (default tests/conformance/es-eql)
                       through the streaming engine; non-zero exit on any failure
@@ -53,6 +62,7 @@ fn main() -> ExitCode {
         Some("generate") => generate_task(&args[1..]),
         Some("corpus") => corpus::run(root(), &args[1..]),
         Some("bench") => bench::run(root(), &args[1..]),
+        Some("test-rules") => test_rules::run(root(), &args[1..]),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");
             ExitCode::SUCCESS

@@ -7,6 +7,25 @@ use quote::quote;
 use super::{generate, GenOptions, GenRule};
 use crate::ir::lower_rule;
 
+/// A checked file without errors lowered for the generator (`None` if it has no rule;
+/// `Err` with the message if lowering fails).
+pub fn gen_rule(f: &crate::ruleset::CheckedFile) -> Option<Result<GenRule, String>> {
+    let (rule, query) = f.ok()?;
+    Some(match lower_rule(rule, query) {
+        Ok(ir) => Ok(GenRule {
+            info: crate::interpreter::rule_info(&rule.meta),
+            file: f
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            query: rule.query.clone(),
+            ir,
+        }),
+        Err(e) => Err(format!("error: {}: {}", f.path.display(), e.message)),
+    })
+}
+
 /// Load, check and lower every rule under `dir` for the generator. On failure, the
 /// rendered diagnostics of every file that failed.
 pub fn rules_from_dir(
@@ -41,21 +60,10 @@ pub fn rules_from_dir_shown_from(
             errors.extend(f.render_capped_as(&name, true));
             continue;
         }
-        let Some((rule, query)) = f.ok() else {
-            continue;
-        };
-        match lower_rule(rule, query) {
-            Ok(ir) => rules.push(GenRule {
-                info: crate::interpreter::rule_info(&rule.meta),
-                file: f
-                    .path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-                query: rule.query.clone(),
-                ir,
-            }),
-            Err(e) => errors.push(format!("error: {}: {}", f.path.display(), e.message)),
+        match gen_rule(f) {
+            Some(Ok(rule)) => rules.push(rule),
+            Some(Err(e)) => errors.push(e),
+            None => {}
         }
     }
     if errors.is_empty() {

@@ -125,6 +125,36 @@ fn load_rules() -> Vec<Rule> {
     rules
 }
 
+/// The events of the alerting cases of `rules/<stem>.test.yaml`, as plants.
+fn stream_plants(file: &str) -> Vec<Vec<plant::Assignment>> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules");
+    let path = rule_test::spec::test_file_of(&root.join(file));
+    let Ok(tf) = rule_test::spec::load(&path) else {
+        return Vec::new();
+    };
+    tf.cases
+        .iter()
+        .filter_map(|c| match &c.expect {
+            rule_test::spec::Expectation::Exact(alerts) if alerts.len() == 1 => {
+                Some((c, &alerts[0]))
+            }
+            _ => None,
+        })
+        .filter(|(_, alert)| alert.iter().all(Option::is_some))
+        .take(PLANTS_PER_RULE)
+        .map(|(c, alert)| {
+            alert
+                .iter()
+                .flatten()
+                .map(|&i| {
+                    let json: Json = serde_json::from_str(&c.lines[i]).unwrap_or(Json::Null);
+                    plant::assignment_of(&json)
+                })
+                .collect()
+        })
+        .collect()
+}
+
 fn ctx() -> Ctx {
     let rules = load_rules();
     let pool = Pool::new(rules.iter().map(|r| &r.ir));
@@ -136,13 +166,33 @@ fn ctx() -> Ctx {
         .map(|(i, r)| {
             let planter = Planter::new(&r.ir, &pool);
             let mut rng = Rng::new(0xC0FFEE ^ i as u64);
-            let plants: Vec<_> = (0..PLANTS_PER_RULE * 3)
+            let mut plants: Vec<_> = (0..PLANTS_PER_RULE * 3)
                 .filter_map(|_| planter.plant(&mut rng, 20))
                 .take(PLANTS_PER_RULE)
                 .collect();
+            if plants.is_empty() {
+                // What the planter cannot solve, the rule's event generator may have:
+                // its matching cases (verified by the interpreter) as plants.
+                let generated = rule_compiler::gen::generate(
+                    &r.ir,
+                    &rule_compiler::gen::GenOptions {
+                        near_misses: false,
+                        ..Default::default()
+                    },
+                );
+                plants = generated
+                    .matches()
+                    .take(PLANTS_PER_RULE)
+                    .map(|c| c.events.iter().map(plant::assignment_of).collect())
+                    .collect();
+            }
+            if plants.is_empty() {
+                // Last, a rule of rules/ has its test stream: its alerting cases.
+                plants = stream_plants(&r.file);
+            }
             assert!(
                 !plants.is_empty(),
-                "{}: the planter cannot make this rule alert:\n{}",
+                "{}: neither the planter, the event generator nor its test stream can make this rule alert:\n{}",
                 r.file,
                 r.query
             );
