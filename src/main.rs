@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use rule_compiler::ruleset::check_paths;
 use rule_compiler::schema::Schema;
 
@@ -47,11 +47,26 @@ enum Command {
         after_help = "Examples:\n  eqlc scan examples/events/windows_credential_access.ndjson\n  cat events.ndjson | eqlc scan --rules my_rules/ -"
     )]
     Scan(ScanArgs),
-    /// List the rules compiled into eqlc (id, kind, severity, name).
+    /// List the rules compiled into eqlc (id, name, version, severity, kind, tactics,
+    /// file) and what they were built from.
     ///
     /// Build with `EQLC_RULES_DIR=<dir> cargo build --release` to compile another
     /// folder in.
-    Rules,
+    Rules {
+        #[command(flatten)]
+        select: SelectArgs,
+        /// How the list is written.
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
+    /// Shell completions for eqlc, on standard output.
+    #[command(
+        after_help = "Example:\n  eqlc completions bash > ~/.local/share/bash-completion/completions/eqlc"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
     /// Why a rule did or did not alert on some events: per event and stage, which
     /// condition failed and on what values; join keys, gaps against maxspan, `until`
     /// and missing-event stages.
@@ -119,10 +134,60 @@ enum Samples {
 }
 
 #[derive(Debug, clap::Args)]
+struct SelectArgs {
+    /// Only these rules: a file name or stem, a rule_id or a name; `*` and `?` glob
+    /// (repeatable).
+    #[arg(long = "rule", value_name = "NAME|ID|GLOB")]
+    rule: Vec<String>,
+    /// Only rules of at least this severity.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    min_severity: Option<eqlc::select::Severity>,
+    /// Only rules with this tag (repeatable: any of them).
+    #[arg(long, value_name = "TAG")]
+    tag: Vec<String>,
+}
+
+impl SelectArgs {
+    fn selection(&self) -> eqlc::select::Selection {
+        eqlc::select::Selection {
+            rules: self.rule.clone(),
+            min_severity: self.min_severity,
+            tags: self.tag.clone(),
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
 struct ScanArgs {
     /// Interpret the rules of DIR instead of running the compiled ones.
     #[arg(long, value_name = "DIR")]
     rules: Option<PathBuf>,
+    #[command(flatten)]
+    select: SelectArgs,
+    /// Only events at or after this time (ISO 8601, or epoch milliseconds).
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    from: Option<i64>,
+    /// Only events before this time (ISO 8601, or epoch milliseconds).
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    to: Option<i64>,
+    /// How alerts are written on standard output.
+    #[arg(long, value_enum, default_value_t = eqlc::format::Format::Auto)]
+    format: eqlc::format::Format,
+    /// Also write the summary as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    stats: Option<PathBuf>,
+    /// Exit 1 when any alert fired.
+    #[arg(long)]
+    fail_on_alert: bool,
+    /// Exit 1 when any input line was not an event.
+    #[arg(long)]
+    strict: bool,
+    /// No progress bar and no summary on standard error (bad lines are still reported).
+    #[arg(long, short)]
+    quiet: bool,
+    /// Also print the engine's internal counters in the summary.
+    #[arg(long, short)]
+    verbose: bool,
     #[command(flatten)]
     time: TimeArgs,
     /// How samples emit.
@@ -134,13 +199,55 @@ struct ScanArgs {
     /// Longer lines are skipped and counted.
     #[arg(long, value_name = "N", default_value_t = rule_runtime::stream::DEFAULT_MAX_LINE_BYTES as u64, value_parser = clap::value_parser!(u64).range(1..))]
     max_line_bytes: u64,
-    /// NDJSON files (`-` or none: standard input).
-    #[arg(value_name = "FILE")]
+    /// Events that hit a rule held at most in the reorder window (each holds its line);
+    /// past that the oldest are matched early and counted.
+    #[arg(long, value_name = "N", default_value_t = eqlc::scan::DEFAULT_MAX_HELD_EVENTS as u64, value_parser = clap::value_parser!(u64).range(1..))]
+    max_held_events: u64,
+    /// Files or folders of events (NDJSON, a JSON array, an Elasticsearch _search
+    /// response or export; gzip or zstd); `-` or none: standard input.
+    #[arg(value_name = "INPUT")]
     inputs: Vec<PathBuf>,
 }
 
+/// `--from`/`--to`: a timestamp as the engine reads `@timestamp`.
+fn parse_time(text: &str) -> Result<i64, String> {
+    rule_runtime::time::parse_timestamp(text).ok_or_else(|| {
+        format!("`{text}` is not a time (write ISO 8601 such as 2026-01-01T00:00:00Z, or epoch milliseconds)")
+    })
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ListFormat {
+    /// A table.
+    Table,
+    /// One JSON object per rule, per line.
+    Json,
+}
+
+/// The command line, its version naming the rule set compiled in.
+fn command() -> clap::Command {
+    let info = &eqlc::compiled::BUILD_INFO;
+    let version = format!(
+        "{} (rules: {} file{}, hash {}{})",
+        env!("CARGO_PKG_VERSION"),
+        info.files,
+        if info.files == 1 { "" } else { "s" },
+        info.hash,
+        if info.ok() {
+            ""
+        } else {
+            ", did not build: see eqlc rules"
+        }
+    );
+    Cli::command().version(&*Box::leak(version.into_boxed_str()))
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
     match cli.command {
         Command::Check {
             schema,
@@ -148,12 +255,15 @@ fn main() -> ExitCode {
             paths,
         } => check(schema, quiet, paths),
         Command::Scan(args) => scan(args),
-        Command::Rules => {
-            for r in eqlc::compiled::RULES.iter().map(|r| r.summary()) {
-                println!("{}\t{}\t{}\t{}", r.id, r.kind, r.severity, r.name);
+        Command::Rules { select, format } => list_rules(&select.selection(), format),
+        Command::Completions { shell } => {
+            let mut cmd = command();
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "eqlc", &mut script);
+            match print_out(&String::from_utf8_lossy(&script)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(code) => code,
             }
-            eprintln!("{} rules compiled in", eqlc::compiled::RULES.len());
-            ExitCode::SUCCESS
         }
         Command::Explain {
             rule,
@@ -202,6 +312,21 @@ fn main() -> ExitCode {
     }
 }
 
+/// Writes `text` on standard output: a reader that went away (`| head`) ends the
+/// command quietly (exit 0), another write error is exit 2.
+fn print_out(text: &str) -> Result<(), ExitCode> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("eqlc: cannot write the output: {e}");
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
 /// Exit status of a command: 0, or 2 with the message.
 fn finish(r: Result<(), String>) -> ExitCode {
     match r {
@@ -245,10 +370,14 @@ fn check(schema_path: Option<PathBuf>, quiet: bool, mut paths: Vec<PathBuf>) -> 
         }
         // At most 20 per file, then `… and N more`; the summary below counts them all.
         for rendered in f.render_capped(quiet) {
-            println!("{rendered}");
+            if let Err(code) = print_out(&format!("{rendered}\n")) {
+                return code;
+            }
         }
     }
-    println!("{}", report.summary());
+    if let Err(code) = print_out(&format!("{}\n", report.summary())) {
+        return code;
+    }
     if report.failed() == 0 {
         ExitCode::SUCCESS
     } else {
@@ -257,47 +386,151 @@ fn check(schema_path: Option<PathBuf>, quiet: bool, mut paths: Vec<PathBuf>) -> 
 }
 
 fn scan(args: ScanArgs) -> ExitCode {
-    use eqlc::scan::{scan, Rules, ScanOptions};
-    use rule_compiler::interpreter::InterpreterOptions;
-    use rule_runtime::engine::EngineConfig;
+    use eqlc::scan::{scan, Rules, ScanError, ScanOptions};
     use rule_runtime::sample::SampleMode;
-    let mut engine = EngineConfig::with_window(args.time.reorder_window);
-    engine.time.timestamp = args.time.timestamp_field;
-    engine.time.tiebreaker = args.time.tiebreaker_field;
-    let interpreter = InterpreterOptions {
-        sample_mode: match args.samples {
-            Samples::Stream => SampleMode::Stream,
-            Samples::Batch => SampleMode::batch_default(),
+    use std::io::IsTerminal;
+    let mut options = ScanOptions::new(
+        match args.rules {
+            Some(dir) => Rules::Interpreted(dir),
+            None => Rules::Compiled,
         },
-        max_sequence_keys: Some(usize::try_from(args.max_sequence_keys).unwrap_or(usize::MAX)),
-        ..InterpreterOptions::default()
+        args.inputs,
+    );
+    options.engine = rule_runtime::engine::EngineConfig::with_window(args.time.reorder_window);
+    options.engine.time.timestamp = args.time.timestamp_field;
+    options.engine.time.tiebreaker = args.time.tiebreaker_field;
+    options.interpreter.sample_mode = match args.samples {
+        Samples::Stream => SampleMode::Stream,
+        Samples::Batch => SampleMode::batch_default(),
     };
-    let max_line_bytes = usize::try_from(args.max_line_bytes).unwrap_or(usize::MAX);
-    let rules = args.rules;
-    let mut inputs = args.inputs;
-    let rules = match rules {
-        Some(dir) => Rules::Interpreted(dir),
-        None => Rules::Compiled,
-    };
-    inputs.retain(|p| p.as_os_str() != "-");
-    let options = ScanOptions {
-        rules,
-        inputs,
-        engine,
-        interpreter,
-        max_line_bytes,
-    };
+    options.interpreter.max_sequence_keys =
+        Some(usize::try_from(args.max_sequence_keys).unwrap_or(usize::MAX));
+    options.max_line_bytes = usize::try_from(args.max_line_bytes).unwrap_or(usize::MAX);
+    options.max_held_events = usize::try_from(args.max_held_events).unwrap_or(usize::MAX);
+    options.selection = args.select.selection();
+    options.from = args.from;
+    options.to = args.to;
+    options.format = eqlc::format::resolve(args.format, std::io::stdout().is_terminal());
+    let reads_files = options.inputs.iter().any(|p| p.as_os_str() != "-");
+    options.progress = !args.quiet && reads_files && std::io::stderr().is_terminal();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut err = std::io::stderr();
-    match scan(&options, &mut out, &mut err) {
-        Ok(summary) => {
-            eprintln!("{}", summary.render());
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
+    let summary = match scan(&options, &mut out, &mut err) {
+        Ok(summary) => summary,
+        // The reader of the alerts went away (`| head`): stop quietly.
+        Err(ScanError::OutputClosed) => return ExitCode::SUCCESS,
+        Err(ScanError::Failed(e)) => {
             eprintln!("eqlc: {e}");
-            ExitCode::from(2)
+            return ExitCode::from(2);
+        }
+    };
+    if !args.quiet {
+        eprintln!("{}", summary.render(args.verbose));
+    }
+    if let Some(path) = &args.stats {
+        let json = serde_json::to_string_pretty(&summary).unwrap_or_default();
+        if let Err(e) = std::fs::write(path, json + "\n") {
+            eprintln!("eqlc: cannot write {}: {e}", path.display());
+            return ExitCode::from(2);
         }
     }
+    let skipped: u64 = summary.skipped.values().sum();
+    if (args.fail_on_alert && summary.alerts > 0) || (args.strict && skipped > 0) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// `eqlc rules`: the rules compiled in, selected, as a table or JSON lines.
+fn list_rules(selection: &eqlc::select::Selection, format: ListFormat) -> ExitCode {
+    let info = &eqlc::compiled::BUILD_INFO;
+    // Rules that did not compile are named (with their diagnostics) on stderr; the rest
+    // are listed; the exit code says the set is incomplete.
+    let status = if info.ok() {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!(
+            "{}\neqlc: {} error{} in the rules folder this eqlc was built from: the rules above are not in this build (eqlc check shows them; fix them and rebuild)",
+            info.errors.join("\n"),
+            info.errors.len(),
+            if info.errors.len() == 1 { "" } else { "s" }
+        );
+        ExitCode::from(2)
+    };
+    let mut rows = Vec::new();
+    for r in eqlc::compiled::RULE_SET.rules {
+        let i = (r.info)();
+        if !selection.selects(&eqlc::select::RuleFacts {
+            file: r.file,
+            id: r.id,
+            name: r.name,
+            severity: r.severity,
+            tags: &i.tags,
+        }) {
+            continue;
+        }
+        let kind = match r.shape {
+            rule_runtime::ruleset::Shape::Event => "event",
+            rule_runtime::ruleset::Shape::Sequence { .. } => "sequence",
+            rule_runtime::ruleset::Shape::Sample { .. } => "sample",
+        };
+        let tactics: Vec<String> = i.threat.iter().map(|t| t.tactic.clone()).collect();
+        rows.push(serde_json::json!({
+            "id": r.id,
+            "name": r.name,
+            "version": i.version,
+            "severity": r.severity,
+            "kind": kind,
+            "tactics": tactics,
+            "file": r.file,
+        }));
+    }
+    let mut text = String::new();
+    match format {
+        ListFormat::Json => {
+            for row in &rows {
+                text.push_str(&format!("{row}\n"));
+            }
+        }
+        ListFormat::Table => {
+            let mut t = comfy_table::Table::new();
+            t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+            t.set_header([
+                "id", "name", "version", "severity", "kind", "tactics", "file",
+            ]);
+            for row in &rows {
+                let text = |k: &str| match &row[k] {
+                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::Null => String::new(),
+                    serde_json::Value::Array(a) => a
+                        .iter()
+                        .filter_map(|x| x.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    other => other.to_string(),
+                };
+                t.add_row(
+                    [
+                        "id", "name", "version", "severity", "kind", "tactics", "file",
+                    ]
+                    .map(text),
+                );
+            }
+            text.push_str(&format!("{t}\n"));
+        }
+    }
+    if let Err(code) = print_out(&text) {
+        return code;
+    }
+    eprintln!(
+        "eqlc: {} of {} rules compiled in (from {} rule file{}, hash {})",
+        rows.len(),
+        eqlc::compiled::RULE_SET.rules.len(),
+        info.files,
+        if info.files == 1 { "" } else { "s" },
+        info.hash
+    );
+    status
 }

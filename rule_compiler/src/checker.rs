@@ -11,6 +11,8 @@ use crate::printer::{clip, excerpt};
 use crate::schema::{FieldType, Lookup, Schema};
 use std::collections::HashSet;
 
+mod lints;
+
 /// Check a parsed query. Returns every error and warning found.
 pub fn check_query(q: &Query, schema: Option<&Schema>) -> Vec<Diagnostic> {
     let mut c = Checker {
@@ -177,10 +179,17 @@ impl Checker<'_> {
                 }
                 self.type_check_compare(*op, lhs, rhs);
                 self.type_check_compare(*op, rhs, lhs);
+                self.literal_wildcard_compare(*op, lhs, rhs);
                 self.expr(lhs);
                 self.expr(rhs);
             }
-            ExprKind::In { lhs, list, .. } => {
+            ExprKind::In {
+                lhs,
+                list,
+                negated,
+                insensitive,
+            } => {
+                self.literal_wildcard_in(lhs, list, *negated, *insensitive);
                 for item in list {
                     if mentions_field(item) {
                         self.error(
@@ -192,8 +201,14 @@ impl Checker<'_> {
                     }
                 }
                 if let ExprKind::Field(f) = &lhs.kind {
+                    let op = match (*negated, *insensitive) {
+                        (false, false) => "in",
+                        (false, true) => "in~",
+                        (true, false) => "not in",
+                        (true, true) => "not in~",
+                    };
                     for item in list {
-                        self.type_check_literal(f, item, "in");
+                        self.type_check_literal(f, item, op);
                     }
                 }
                 self.expr(lhs);
@@ -266,7 +281,11 @@ impl Checker<'_> {
                 self.expr(lhs);
                 self.expr(rhs);
             }
-            ExprKind::And(xs) | ExprKind::Or(xs) => xs.iter().for_each(|x| self.expr(x)),
+            ExprKind::And(xs) => {
+                self.conflicting_values(xs);
+                xs.iter().for_each(|x| self.expr(x));
+            }
+            ExprKind::Or(xs) => xs.iter().for_each(|x| self.expr(x)),
             ExprKind::Null
             | ExprKind::Bool(_)
             | ExprKind::Int(_)
@@ -384,16 +403,29 @@ impl Checker<'_> {
         if !self.warned_fields.insert(f.path.clone()) {
             return;
         }
+        let optional = format!(
+            "if the field may be absent from the index mapping, write `?{}`",
+            clip(&f.path)
+        );
+        let help = match schema.suggest(&f.path).as_slice() {
+            [] => format!("check the spelling; {optional}"),
+            [one] => format!("did you mean `{one}`? Otherwise, {optional}"),
+            several => format!(
+                "did you mean one of {}? Otherwise, {optional}",
+                several
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
         self.out.push(
             Diagnostic::warning(
                 Code::UnknownField,
                 f.span,
                 format!("field `{}` is not in the schema", clip(&f.path)),
             )
-            .with_help(format!(
-                "check the spelling; if the field may be absent from the index mapping, write `?{}`",
-                clip(&f.path)
-            )),
+            .with_help(help),
         );
     }
 
@@ -411,6 +443,7 @@ impl Checker<'_> {
         let Lookup::Known(t) = schema.lookup(&f.path) else {
             return;
         };
+        let equality = matches!(op, "==" | "in" | "in~");
         let mismatch = match (&lit.kind, t) {
             (ExprKind::Null, _) => false,
             (ExprKind::Str(s), FieldType::Integer | FieldType::Float) => {
@@ -420,8 +453,36 @@ impl Checker<'_> {
             (ExprKind::Str(s), FieldType::Boolean) => s != "true" && s != "false",
             (ExprKind::Int(_) | ExprKind::Float(_), FieldType::Boolean | FieldType::Ip) => true,
             (ExprKind::Str(s), FieldType::Ip) => s.parse::<std::net::IpAddr>().is_err(),
+            // A keyword never holds a number or a boolean.
+            (ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Bool(_), FieldType::String) => true,
             _ => false,
         };
+        // An integer field never equals a number with a fraction.
+        let fraction = match &lit.kind {
+            ExprKind::Float(x) => Some(*x),
+            ExprKind::Str(s) => s.trim().parse::<f64>().ok(),
+            _ => None,
+        }
+        .filter(|x| equality && t == FieldType::Integer && x.is_finite() && x.fract() != 0.0);
+        if let Some(x) = fraction {
+            self.out.push(
+                Diagnostic::warning(
+                    Code::TypeMismatch,
+                    lit.span,
+                    format!(
+                        "`{} {op} {}` can never match: `{}` is an integer field and {x} has a fraction",
+                        f.path,
+                        excerpt(lit),
+                        f.path,
+                    ),
+                )
+                .with_help(format!(
+                    "compare `{}` with a whole number, or use `<`, `>` for a range",
+                    f.path
+                )),
+            );
+            return;
+        }
         if mismatch {
             self.out.push(
                 Diagnostic::warning(

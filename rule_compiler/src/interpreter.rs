@@ -6,6 +6,7 @@
 use crate::ir::*;
 use crate::schema::FieldType;
 use rule_runtime::alert::RuleInfo;
+use rule_runtime::assign::{note_truncated, MAX_ASSIGNMENTS};
 use rule_runtime::cmp::CmpKind;
 use rule_runtime::engine::{EventTime, Pipe, RuleEntry};
 use rule_runtime::event::{Event, LineEvent};
@@ -479,12 +480,13 @@ impl<'e, E: Event> Row<'e, E> {
             } => {
                 let ls = self.value(lhs);
                 let rs = self.value(rhs);
-                ls.iter().any(|l| {
-                    rs.iter().any(|r| {
-                        (*nulls_equal && l.is_null() && r.is_null())
-                            || compare(*kind, *op, l, r) == Some(true)
-                    })
-                })
+                // The pairs of values, at most MAX_ASSIGNMENTS of them (as the
+                // generated code's assignments are).
+                let hit = pairs(&ls, &rs).any(|(l, r)| {
+                    (*nulls_equal && l.is_null() && r.is_null())
+                        || compare(*kind, *op, l, r) == Some(true)
+                });
+                hit
             }
             CCond::IsNull(v) => self.value(v).iter().any(Value::is_null),
             CCond::Wildcard(v, pats) => self
@@ -513,18 +515,15 @@ impl<'e, E: Event> Row<'e, E> {
             CVal::Arith(op, a, b) => {
                 let xs = self.value(a);
                 let ys = self.value(b);
-                let mut out = Vec::with_capacity(xs.len() * ys.len());
-                for x in &xs {
-                    for y in &ys {
-                        out.push(match op {
-                            crate::ast::ArithOp::Add => f::add(x, y),
-                            crate::ast::ArithOp::Sub => f::subtract(x, y),
-                            crate::ast::ArithOp::Mul => f::multiply(x, y),
-                            crate::ast::ArithOp::Div => f::divide(x, y),
-                            crate::ast::ArithOp::Mod => f::modulo(x, y),
-                        });
-                    }
-                }
+                let out: Vec<Value<'e>> = pairs(&xs, &ys)
+                    .map(|(x, y)| match op {
+                        crate::ast::ArithOp::Add => f::add(x, y),
+                        crate::ast::ArithOp::Sub => f::subtract(x, y),
+                        crate::ast::ArithOp::Mul => f::multiply(x, y),
+                        crate::ast::ArithOp::Div => f::divide(x, y),
+                        crate::ast::ArithOp::Mod => f::modulo(x, y),
+                    })
+                    .collect();
                 out
             }
             CVal::Call(function, insensitive, args) => {
@@ -543,13 +542,9 @@ impl<'e, E: Event> Row<'e, E> {
                 } => {
                     let ls = self.value(lhs);
                     let rs = self.value(rhs);
-                    let mut out = Vec::with_capacity(ls.len() * rs.len());
-                    for l in &ls {
-                        for r in &rs {
-                            out.push(compare(*kind, *op, l, r).map_or(Value::Null, Value::Bool));
-                        }
-                    }
-                    out
+                    pairs(&ls, &rs)
+                        .map(|(l, r)| compare(*kind, *op, l, r).map_or(Value::Null, Value::Bool))
+                        .collect()
                 }
                 c => vec![Value::Bool(self.cond(c))],
             },
@@ -577,12 +572,18 @@ fn own_into<'e>(v: Value<'_>) -> Value<'e> {
     v.into_owned()
 }
 
+/// The product of value lists, at most [`MAX_ASSIGNMENTS`] combinations (a cut is
+/// counted, as the generated code counts its capped leaves).
 fn cartesian<'e>(lists: &[Vec<Value<'e>>]) -> Vec<Vec<Value<'e>>> {
     let mut out: Vec<Vec<Value<'e>>> = vec![Vec::new()];
     for list in lists {
-        let mut next = Vec::with_capacity(out.len() * list.len().max(1));
-        for prefix in &out {
+        let mut next = Vec::with_capacity(bounded(out.len().saturating_mul(list.len().max(1))));
+        'fill: for prefix in &out {
             for v in list {
+                if next.len() == MAX_ASSIGNMENTS {
+                    note_truncated();
+                    break 'fill;
+                }
                 let mut p = prefix.clone();
                 p.push(v.clone());
                 next.push(p);
@@ -591,6 +592,25 @@ fn cartesian<'e>(lists: &[Vec<Value<'e>>]) -> Vec<Vec<Value<'e>>> {
         out = next;
     }
     out
+}
+
+/// A capacity no larger than [`MAX_ASSIGNMENTS`].
+fn bounded(n: usize) -> usize {
+    n.min(MAX_ASSIGNMENTS)
+}
+
+/// The pairs of two value lists in order, at most [`MAX_ASSIGNMENTS`] (a cut is
+/// counted).
+fn pairs<'a, 'e>(
+    xs: &'a [Value<'e>],
+    ys: &'a [Value<'e>],
+) -> impl Iterator<Item = (&'a Value<'e>, &'a Value<'e>)> {
+    if xs.len().saturating_mul(ys.len()) > MAX_ASSIGNMENTS {
+        note_truncated();
+    }
+    xs.iter()
+        .flat_map(move |x| ys.iter().map(move |y| (x, y)))
+        .take(MAX_ASSIGNMENTS)
 }
 
 fn call<'e>(function: crate::functions::Function, insensitive: bool, a: &[Value<'e>]) -> Value<'e> {

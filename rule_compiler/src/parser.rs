@@ -149,10 +149,18 @@ fn syntax_error(src: &str, e: pest::error::Error<Rule>) -> Diagnostic {
         .map(|(i, _)| start + i)
         .unwrap_or(src.len());
     let end = end.max(found_end.min(start + 40));
-    let found = if start >= src.len() {
-        "end of query".to_string()
+    // At the end of the query (nothing but blanks and comments left), point at the last
+    // token, which is what is incomplete, not at the empty line after it.
+    let last = if only_trivia(src.get(start..).unwrap_or("")) {
+        last_token(&src[..start.min(src.len())])
     } else {
-        format!("`{}`", &src[start..end.min(src.len())])
+        None
+    };
+    let (start, end) = last.unwrap_or((start, end));
+    let found = match last {
+        Some((s, e)) => format!("end of query after `{}`", clip(&src[s..e])),
+        None if start >= src.len() => "end of query".to_string(),
+        None => format!("`{}`", &src[start..end.min(src.len())]),
     };
     let message = match &e.variant {
         ErrorVariant::ParsingError { positives, .. } => {
@@ -170,6 +178,97 @@ fn syntax_error(src: &str, e: pest::error::Error<Rule>) -> Diagnostic {
     Diagnostic::error(Code::Syntax, Span::new(start, end.min(src.len())), message).with_help(
         "see the EQL syntax reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/eql-syntax.html",
     )
+}
+
+/// Is `s` only white space and comments (an unterminated block comment counts)?
+fn only_trivia(s: &str) -> bool {
+    let mut rest = s.trim_start();
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix("//") {
+            rest = r.find('\n').map_or("", |i| &r[i..]);
+        } else if rest.starts_with("/*") {
+            rest = &rest[skip_block_comment(rest)..];
+        } else {
+            return false;
+        }
+        rest = rest.trim_start();
+    }
+    true
+}
+
+/// The length of the (nested) block comment `s` starts with, or all of `s` if it is not
+/// closed.
+fn skip_block_comment(s: &str) -> usize {
+    let bytes = s.as_bytes();
+    let (mut depth, mut i) = (0usize, 0usize);
+    while i < bytes.len() {
+        if bytes[i..].starts_with(b"/*") {
+            depth += 1;
+            i += 2;
+        } else if bytes[i..].starts_with(b"*/") {
+            depth -= 1;
+            i += 2;
+            if depth == 0 {
+                return i;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    s.len()
+}
+
+/// The span of the last token of `src`: a string or backtick name whole, otherwise a
+/// run of characters up to white space, a comment or a string (skipping both).
+fn last_token(src: &str) -> Option<(usize, usize)> {
+    let bytes = src.as_bytes();
+    let mut last = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let rest = &src[i..];
+        let c = bytes[i];
+        let token_end = if c.is_ascii_whitespace() || c == 0x0C {
+            i += 1;
+            continue;
+        } else if rest.starts_with("//") {
+            i += rest.find('\n').unwrap_or(rest.len());
+            continue;
+        } else if rest.starts_with("/*") {
+            i += skip_block_comment(rest);
+            continue;
+        } else if let Some(body) = rest.strip_prefix("\"\"\"") {
+            body.find("\"\"\"").map_or(src.len(), |e| i + 3 + e + 3)
+        } else if c == b'"' || c == b'\'' || c == b'`' {
+            let mut j = i + 1;
+            while j < bytes.len() && bytes[j] != c && bytes[j] != b'\n' {
+                j += if bytes[j] == b'\\' && c != b'`' { 2 } else { 1 };
+            }
+            (j + 1).min(src.len())
+        } else {
+            let mut j = i;
+            while j < bytes.len()
+                && !bytes[j].is_ascii_whitespace()
+                && !matches!(bytes[j], b'"' | b'\'' | b'`')
+                && !bytes[j..].starts_with(b"//")
+                && !bytes[j..].starts_with(b"/*")
+            {
+                j += 1;
+            }
+            j
+        };
+        let token_end = ceil_boundary(src, token_end.max(i + 1));
+        last = Some((i, token_end));
+        i = token_end;
+    }
+    last
+}
+
+fn ceil_boundary(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
 }
 
 fn join_alternatives(names: &[&str]) -> String {

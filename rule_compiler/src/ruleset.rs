@@ -4,7 +4,7 @@
 
 use crate::ast::{Query, Span};
 use crate::checker::check_query;
-use crate::diagnostic::{render_capped, Code, Diagnostic, Severity};
+use crate::diagnostic::{render_capped_with, Code, Diagnostic, RenderOptions, Severity};
 use crate::parser::parse_query;
 use crate::schema::Schema;
 use crate::source::{collect_rule_files, load_rule_file, LoadedRule};
@@ -53,12 +53,24 @@ impl CheckedFile {
 
     /// [`CheckedFile::render_capped`], naming the file `name`.
     pub fn render_capped_as(&self, name: &str, errors_only: bool) -> Vec<String> {
-        render_capped(
+        self.render_capped_with(name, errors_only, RenderOptions::default())
+    }
+
+    /// [`CheckedFile::render_capped_as`], rendered as `options` say (colours on a
+    /// terminal, or the location-first titles of the proc-macro's `compile_error!`s).
+    pub fn render_capped_with(
+        &self,
+        name: &str,
+        errors_only: bool,
+        options: RenderOptions,
+    ) -> Vec<String> {
+        render_capped_with(
             self.diagnostics
                 .iter()
                 .filter(|d| !errors_only || d.is_error()),
             name,
             &self.text,
+            options,
         )
     }
 

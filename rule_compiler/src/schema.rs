@@ -91,6 +91,11 @@ pub enum Lookup {
 #[derive(Debug, Clone, Default)]
 pub struct Schema {
     fields: HashMap<String, FieldType>,
+    /// Whether a field holds one value or an array, where the schema says: ECS marks
+    /// its array fields (`"normalize": ["array"]`: `event.category`, `process.args`,
+    /// `tags` …); a field ECS defines without it holds one value. The non-ECS schema
+    /// does not say.
+    one_value: HashMap<String, bool>,
 }
 
 impl Schema {
@@ -113,6 +118,72 @@ impl Schema {
         if *slot == FieldType::Container {
             *slot = ty;
         }
+    }
+
+    /// Record whether `path` holds one value (`false`: it may hold an array).
+    pub fn set_one_value(&mut self, path: impl Into<String>, one: bool) {
+        self.one_value.insert(path.into(), one);
+    }
+
+    /// `Some(true)` if the schema says the field holds one value, `Some(false)` if it
+    /// may hold several (an array), `None` if it does not say.
+    pub fn holds_one_value(&self, path: &str) -> Option<bool> {
+        self.one_value.get(path).copied()
+    }
+
+    /// The schema fields closest to an unknown `path`, for "did you mean": a field
+    /// differing only in case; else the siblings (same parent path) whose last segment
+    /// is within a small edit distance of `path`'s, and the fields whose whole dotted
+    /// path is (with a similar last segment). The closest win; at equal distance a
+    /// sibling before a field under the same first segment before any other; at most
+    /// three. Nothing when nothing is close: unrelated fields are not suggested.
+    pub fn suggest(&self, path: &str) -> Vec<&str> {
+        if path.len() > 200 {
+            return Vec::new();
+        }
+        let lower = path.to_lowercase();
+        let (parent, last) = lower.rsplit_once('.').unwrap_or(("", &lower));
+        let root = lower.split('.').next().unwrap_or("");
+        let last_limit = close_enough(last.chars().count(), [5, 12]);
+        let full_limit = close_enough(lower.chars().count(), [10, usize::MAX]);
+        let mut found: Vec<(usize, u8, &str)> = Vec::new();
+        for (name, ty) in &self.fields {
+            if *ty == FieldType::Container {
+                continue;
+            }
+            let cand = name.to_lowercase();
+            if cand == lower {
+                found.push((0, 0, name));
+                continue;
+            }
+            let (cparent, clast) = cand.rsplit_once('.').unwrap_or(("", &cand));
+            let last_near = || {
+                clast.len().abs_diff(last.len()) <= last_limit
+                    && crate::functions::edit_distance(last, clast) <= last_limit
+            };
+            if cparent == parent {
+                if last_near() {
+                    found.push((crate::functions::edit_distance(last, clast), 0, name));
+                }
+                continue;
+            }
+            if cand.len().abs_diff(lower.len()) > full_limit || !(clast == last || last_near()) {
+                continue;
+            }
+            let d = crate::functions::edit_distance(&lower, &cand);
+            if d <= full_limit {
+                let same_root = cand.split('.').next() == Some(root);
+                found.push((d, if same_root { 1 } else { 2 }, name));
+            }
+        }
+        found.sort_unstable();
+        let best = found.first().map(|f| f.0);
+        found
+            .into_iter()
+            .take_while(|f| Some(f.0) == best)
+            .take(3)
+            .map(|f| f.2)
+            .collect()
     }
 
     pub fn lookup(&self, path: &str) -> Lookup {
@@ -186,6 +257,11 @@ impl Schema {
             for (name, def) in obj {
                 if let Some(t) = def.get("type").and_then(|t| t.as_str()) {
                     self.insert(name.clone(), FieldType::from_mapping(t));
+                    let array = def
+                        .get("normalize")
+                        .and_then(|n| n.as_array())
+                        .is_some_and(|n| n.iter().any(|x| x == "array"));
+                    self.set_one_value(name.clone(), !array);
                 }
             }
         } else {
@@ -219,6 +295,18 @@ impl Schema {
     }
 }
 
+/// The largest edit distance accepted for a name of `len` characters: 1 up to
+/// `steps[0]`, 2 up to `steps[1]`, 3 beyond.
+fn close_enough(len: usize, steps: [usize; 2]) -> usize {
+    if len <= steps[0] {
+        1
+    } else if len <= steps[1] {
+        2
+    } else {
+        3
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,5 +331,51 @@ mod tests {
         );
         assert_eq!(s.lookup("a.b"), Lookup::Known(FieldType::Ip));
         assert_eq!(s.lookup("nope"), Lookup::Unknown);
+        assert_eq!(s.holds_one_value("process.pid"), Some(true));
+        assert_eq!(s.holds_one_value("winlog.event_data.Foo"), None);
+    }
+
+    #[test]
+    fn ecs_array_fields_may_hold_several_values() {
+        let mut s = Schema::new();
+        s.merge_json(&serde_json::json!({
+            "event.category": {"flat_name": "event.category", "type": "keyword", "normalize": ["array"]},
+            "process.name": {"flat_name": "process.name", "type": "keyword", "normalize": []},
+            "process.pid": {"flat_name": "process.pid", "type": "long"}
+        }))
+        .unwrap();
+        assert_eq!(s.holds_one_value("event.category"), Some(false));
+        assert_eq!(s.holds_one_value("process.name"), Some(true));
+        assert_eq!(s.holds_one_value("process.pid"), Some(true));
+        assert_eq!(s.holds_one_value("process.args"), None);
+    }
+
+    #[test]
+    fn suggests_close_fields_only() {
+        let s = Schema::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas"))
+            .unwrap();
+        for (typo, want) in [
+            ("process.nmae", vec!["process.name"]),
+            ("process.Name", vec!["process.name"]),
+            ("proces.name", vec!["process.name"]),
+            ("process.comand_line", vec!["process.command_line"]),
+            ("process.parent.nmae", vec!["process.parent.name"]),
+            ("event.categroy", vec!["event.category"]),
+            ("process.executible", vec!["process.executable"]),
+            ("registry.data.string", vec!["registry.data.strings"]),
+            (
+                "process.pe.original_filename",
+                vec!["process.pe.original_file_name"],
+            ),
+            ("event.actions", vec!["event.action"]),
+            // Real fields of integrations the schema does not list: nothing close.
+            ("okta.event_type", vec![]),
+            ("file.Ext.original.path", vec![]),
+            ("aws.cloudtrail.user_identity.type", vec![]),
+            ("Effective_process.name", vec![]),
+            ("github.category", vec![]),
+        ] {
+            assert_eq!(s.suggest(typo), want, "{typo}");
+        }
     }
 }

@@ -29,8 +29,12 @@ fn corpus_absent_is_reported() {
     if dir.is_dir() {
         return;
     }
-    eprintln!(
-        "NOTE: {} is absent: the generator's corpus coverage (gen_corpus) was NOT measured",
+    // Straight to the process's stderr, which the test runner does not capture (it
+    // captures `eprintln!`): the note shows in a plain `cargo test`.
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "\nNOTE: {} is absent: the generator's corpus coverage (gen_corpus) was NOT measured",
         dir.display()
     );
     assert!(

@@ -5,6 +5,7 @@
 //! ```text
 //! rule_macros::include_rules!();            // the folder the build script names
 //! rule_macros::include_rules!("my_rules");  // a folder relative to Cargo.toml
+//! rule_macros::include_rules!(lenient);     // broken rules: an empty set, errors in BUILD_INFO
 //! ```
 //!
 //! Without an argument the folder is the absolute path in `EQLC_RULES_DIR_ABS`, which
@@ -13,7 +14,9 @@
 //! `EQLC_RULES_DIR` (or `rules/`), emits `rerun-if-env-changed` and `rerun-if-changed`
 //! for it, and hands the result over. Every rule file is tracked with `include_bytes!`,
 //! so editing, adding or deleting a rule rebuilds. A rule that does not compile fails
-//! the build with its `file:line:col`, the offending line and what to do.
+//! the build with its `file:line:col`, the offending line and what to do — unless the
+//! call says `lenient`: then the rule set is empty and `BUILD_INFO.errors` holds the
+//! diagnostics (eqlc itself builds this way, so `eqlc check` works on a broken rule).
 
 use proc_macro::TokenStream;
 use std::path::PathBuf;
@@ -23,8 +26,17 @@ use std::path::PathBuf;
 #[proc_macro]
 pub fn include_rules(input: TokenStream) -> TokenStream {
     let root = std::env::var("CARGO_MANIFEST_DIR").map(PathBuf::from).ok();
-    let arg = input.to_string();
-    let arg = arg.trim();
+    let text = input.to_string();
+    let mut lenient = false;
+    let mut folder = "";
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        if part == "lenient" {
+            lenient = true;
+        } else {
+            folder = part;
+        }
+    }
+    let arg = folder;
     let dir = if arg.is_empty() {
         match std::env::var("EQLC_RULES_DIR_ABS") {
             Ok(d) => PathBuf::from(d),
@@ -44,7 +56,7 @@ pub fn include_rules(input: TokenStream) -> TokenStream {
         root.join(rel)
     };
     let root = root.and_then(|r| r.canonicalize().ok());
-    rule_compiler::codegen::expand_dir(&dir, root.as_deref()).into()
+    rule_compiler::codegen::expand_dir(&dir, root.as_deref(), lenient).into()
 }
 
 fn error(msg: &str) -> TokenStream {

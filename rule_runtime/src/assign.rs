@@ -10,8 +10,7 @@
 //! make one leaf cost more than that; assignments past the cap are not tried (the leaf is
 //! false unless an earlier one made it true) and are counted.
 
-use std::cell::Cell;
-
+use crate::caps::{self, Cap};
 use crate::fields::Slot;
 use crate::value::Value;
 
@@ -21,17 +20,14 @@ pub const MAX_ASSIGNMENTS: usize = 4096;
 /// Mentions bound on the stack; a leaf with more uses a vector.
 const STACK: usize = 8;
 
-thread_local! {
-    static TRUNCATED: Cell<u64> = const { Cell::new(0) };
-}
-
 /// How many leaf evaluations stopped at [`MAX_ASSIGNMENTS`] on this thread so far.
 pub fn truncated() -> u64 {
-    TRUNCATED.with(Cell::get)
+    caps::count(Cap::Assignments)
 }
 
-fn note_truncated() {
-    TRUNCATED.with(|t| t.set(t.get().saturating_add(1)));
+/// Counts a leaf evaluation stopped at [`MAX_ASSIGNMENTS`].
+pub fn note_truncated() {
+    caps::note(Cap::Assignments);
 }
 
 /// The number of values a mention ranges over: its values, or the one null.

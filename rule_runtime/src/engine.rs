@@ -154,11 +154,20 @@ pub struct EngineStats {
     pub head_suppressed: u64,
     /// Alerts a `tail` pipe dropped for newer ones.
     pub tail_dropped: u64,
+    /// Events timestamped past the engine's maximum ([`Engine::set_max_timestamp`]:
+    /// a wrong clock or a forged time, year 9999 say), delivered as [`Timing::Late`]:
+    /// event queries and samples see them, they neither move time forward nor reach
+    /// sequences.
+    pub future: u64,
+    /// Events released from the reorder window before their time because more events
+    /// that hit a rule were held than the cap ([`Engine::set_max_held_events`]): the
+    /// window shrank for them, so events arriving later behind them may be late.
+    pub held_overflow: u64,
 }
 
 impl EngineStats {
     /// The counters as `(name, value)` pairs, named as the fields, for reports.
-    pub fn as_pairs(&self) -> [(&'static str, u64); 16] {
+    pub fn as_pairs(&self) -> [(&'static str, u64); 18] {
         [
             ("events", self.events),
             ("released", self.released),
@@ -176,6 +185,8 @@ impl EngineStats {
             ("alerts", self.alerts),
             ("head_suppressed", self.head_suppressed),
             ("tail_dropped", self.tail_dropped),
+            ("future", self.future),
+            ("held_overflow", self.held_overflow),
         ]
     }
 }
@@ -318,6 +329,12 @@ pub struct Engine<E> {
     /// The watermark.
     watermark: Option<i64>,
     last_untimed: Option<Untimed>,
+    /// Timestamps above this are not trusted to move time ([`EngineStats::future`]).
+    max_timestamp: Option<i64>,
+    /// Events holding a payload (they hit a rule) in the reorder window.
+    held_hits: usize,
+    /// The most such events held ([`Engine::set_max_held_events`]).
+    max_held_hits: Option<usize>,
     stats: EngineStats,
     /// Scratch space for one state call's alerts (before pipes).
     scratch: Vec<Alert<E>>,
@@ -365,10 +382,32 @@ impl<E> Engine<E> {
             last_released: None,
             watermark: None,
             last_untimed: None,
+            max_timestamp: None,
+            held_hits: 0,
+            max_held_hits: None,
             stats: EngineStats::default(),
             scratch: Vec::new(),
             due_now: Vec::new(),
         }
+    }
+
+    /// Events timestamped above `max` (epoch milliseconds) are counted as
+    /// [`EngineStats::future`] and delivered as late: one event dated year 9999 must not
+    /// move the watermark past every other event (which would expire all state and make
+    /// every later event late). `None` (the default) trusts every timestamp. `eqlc scan`
+    /// sets it to the wall clock plus a day.
+    pub fn set_max_timestamp(&mut self, max: Option<i64>) {
+        self.max_timestamp = max;
+    }
+
+    /// At most `max` events that hit a rule are held in a bounded reorder window (each
+    /// holds its line); past that the oldest are released before their time, counted
+    /// in [`EngineStats::held_overflow`]. Without it, a burst of events inside the
+    /// window (a million with one timestamp) is held whole. `None` (the default): no
+    /// cap; an unbounded window (the whole input sorted) is never capped. `eqlc scan`
+    /// sets 100,000 (`--max-held-events`).
+    pub fn set_max_held_events(&mut self, max: Option<usize>) {
+        self.max_held_hits = max;
     }
 
     /// The configuration.
@@ -476,6 +515,14 @@ impl<E> Engine<E> {
                 return;
             }
         };
+        if self.max_timestamp.is_some_and(|m| ordinal.timestamp > m) {
+            self.stats.future = self.stats.future.saturating_add(1);
+            if let Some(p) = payload {
+                let (event, hits) = *p;
+                self.deliver_hits(&event, &hits, Timing::Late(&ordinal), out);
+            }
+            return;
+        }
         if let Some(behind) = self.lateness(&ordinal) {
             self.stats.late = self.stats.late.saturating_add(1);
             self.stats.max_late_ms = self.stats.max_late_ms.max(behind);
@@ -487,6 +534,9 @@ impl<E> Engine<E> {
         }
         let ts = ordinal.timestamp;
         self.max_ts = Some(self.max_ts.map_or(ts, |m| m.max(ts)));
+        if payload.is_some() {
+            self.held_hits += 1;
+        }
         self.window.push(Reverse(Buffered { ordinal, payload }));
         if self.config.reorder_window_ms == EngineConfig::UNBOUNDED_WINDOW {
             let held = u64::try_from(self.window.len()).unwrap_or(u64::MAX);
@@ -496,6 +546,18 @@ impl<E> Engine<E> {
         let threshold =
             i128::from(self.max_ts.unwrap_or(ts)) - i128::from(self.config.reorder_window_ms);
         self.release(|t| i128::from(t) <= threshold, out);
+        if let Some(cap) = self.max_held_hits {
+            while self.held_hits > cap {
+                let Some(Reverse(oldest)) = self.window.peek() else {
+                    break;
+                };
+                let t = oldest.ordinal.timestamp;
+                let before = self.stats.released;
+                self.release(|x| x <= t, out);
+                let early = self.stats.released.saturating_sub(before);
+                self.stats.held_overflow = self.stats.held_overflow.saturating_add(early);
+            }
+        }
     }
 
     /// Declares that no event with a timestamp below `ts_ms` will come (for example from
@@ -576,6 +638,7 @@ impl<E> Engine<E> {
             self.collect_due(ts);
             match payload {
                 Some(p) => {
+                    self.held_hits = self.held_hits.saturating_sub(1);
                     let (event, hits) = *p;
                     self.deliver_in_order(&event, &hits, &ordinal, out);
                 }

@@ -2,6 +2,7 @@
 //! composite aggregation (null first, `false < true`, numbers numerically, strings by
 //! bytes), and typed: the keyword `"1"` and the number `1` are different keys.
 
+use crate::caps::{self, Cap, MAX_KEY_TUPLES};
 use crate::value::Value;
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -95,35 +96,54 @@ impl std::hash::Hash for KeyPart {
 /// The key tuples of one event for one stage (C.3): the cartesian product of each key
 /// field's distinct non-null values (each field's values in key order, so tuples come out
 /// sorted); a key field without values contributes null if it is optional, and otherwise
-/// the event has no key (an empty result).
+/// the event has no key (an empty result). At most [`MAX_KEY_TUPLES`] tuples, the first
+/// in key order; a cut is counted ([`crate::caps`]).
 pub fn key_tuples(per_field: &[(Vec<KeyPart>, bool)]) -> Vec<Vec<KeyPart>> {
-    let mut tuples: Vec<Vec<KeyPart>> = vec![Vec::with_capacity(per_field.len())];
+    let null = KeyPart::Null;
+    let mut lists: Vec<Vec<&KeyPart>> = Vec::with_capacity(per_field.len());
     for (values, optional) in per_field {
-        let mut distinct: Vec<&KeyPart> = Vec::new();
-        for v in values {
-            if !matches!(v, KeyPart::Null) && !distinct.contains(&v) {
-                distinct.push(v);
-            }
-        }
+        let mut distinct: Vec<&KeyPart> = values
+            .iter()
+            .filter(|v| !matches!(v, KeyPart::Null))
+            .collect();
         // Sorted, so the tuples (and the alerts of an event that joins under several
         // keys) come out in key order, whatever order the event listed its values in.
         distinct.sort();
-        let null = KeyPart::Null;
+        distinct.dedup();
         if distinct.is_empty() {
             if !optional {
                 return Vec::new();
             }
             distinct.push(&null);
         }
-        let mut next = Vec::with_capacity(tuples.len() * distinct.len());
-        for t in &tuples {
-            for v in &distinct {
-                let mut t = t.clone();
-                t.push((*v).clone());
-                next.push(t);
+        lists.push(distinct);
+    }
+    let total = lists
+        .iter()
+        .try_fold(1usize, |n, l| n.checked_mul(l.len()))
+        .unwrap_or(usize::MAX);
+    if total > MAX_KEY_TUPLES {
+        caps::note(Cap::KeyTuples);
+    }
+    let n = total.min(MAX_KEY_TUPLES);
+    // An odometer over the lists, last field fastest: key order.
+    let mut at = vec![0usize; lists.len()];
+    let mut tuples = Vec::with_capacity(n);
+    for _ in 0..n {
+        tuples.push(
+            lists
+                .iter()
+                .zip(&at)
+                .map(|(l, &i)| l[i].clone())
+                .collect::<Vec<_>>(),
+        );
+        for k in (0..lists.len()).rev() {
+            at[k] += 1;
+            if at[k] < lists[k].len() {
+                break;
             }
+            at[k] = 0;
         }
-        tuples = next;
     }
     tuples
 }

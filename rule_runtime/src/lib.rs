@@ -13,6 +13,7 @@
 //! * [`index`]: the rule set's literal index (atoms, evaluated once per event for all rules).
 //! * [`cmp`]: comparisons of values with literals (J.7 coercions, typed fields).
 //! * [`assign`]: leaves over expressions, one assignment of field values at a time (J.1).
+//! * [`caps`]: the caps on work per event, and how often each cut something.
 //! * [`value`]: field values and Elasticsearch's coercions (eql-semantics.md J.7).
 //! * [`fold`]: per-code-point case folding (J.8) with an ASCII fast path.
 //! * [`pattern`]: wildcard (`:`, `like`) patterns, `in` sets, regexes, contains sets.
@@ -32,6 +33,7 @@
 
 pub mod alert;
 pub mod assign;
+pub mod caps;
 pub mod cidr;
 pub mod cmp;
 pub mod engine;

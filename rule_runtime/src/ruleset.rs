@@ -125,6 +125,27 @@ impl RuleSpec {
     }
 }
 
+/// What the proc-macro built a rule set from (`include_rules!` emits `BUILD_INFO`).
+#[derive(Debug, Clone, Copy)]
+pub struct BuildInfo {
+    /// The rule files read (rule files only, not test streams).
+    pub files: usize,
+    /// A hash of the rule files' names and contents (FNV-1a, 64 bits, hex): two builds
+    /// from the same rules have the same hash.
+    pub hash: &'static str,
+    /// The rendered diagnostics of the rules that did not compile. Empty unless the
+    /// macro was told to be lenient (`include_rules!(lenient)`), in which case the rule
+    /// set is empty and these say why; otherwise such rules fail the build.
+    pub errors: &'static [&'static str],
+}
+
+impl BuildInfo {
+    /// Whether the rules compiled (the rule set holds them).
+    pub fn ok(&self) -> bool {
+        self.errors.is_empty()
+    }
+}
+
 /// A compiled rule set, as generated code declares it.
 #[derive(Debug)]
 pub struct RuleSetSpec {

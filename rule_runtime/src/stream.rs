@@ -296,6 +296,9 @@ pub struct LineStats {
     pub blank: u64,
     /// Rejected lines, by reason (in [`LineError::REASONS`] order).
     pub rejected: [u64; 5],
+    /// Events outside the time range ([`Scanner::set_time_range`]; untimed events
+    /// included), not matched.
+    pub outside_range: u64,
 }
 
 impl LineStats {
@@ -319,6 +322,7 @@ pub struct Scanner<B: Backend> {
     hits: SetHits,
     alerts: Vec<Alert<B::Event>>,
     stats: LineStats,
+    range: Option<(Option<i64>, Option<i64>)>,
 }
 
 impl<B: Backend> Scanner<B> {
@@ -329,7 +333,15 @@ impl<B: Backend> Scanner<B> {
             hits: SetHits::new(),
             alerts: Vec::new(),
             stats: LineStats::default(),
+            range: None,
         }
+    }
+
+    /// Matches only events whose timestamp is at least `from` and below `to` (epoch
+    /// milliseconds; `None`: unbounded); the others (and untimed events, when a bound is
+    /// set) are counted in [`LineStats::outside_range`] and skipped.
+    pub fn set_time_range(&mut self, from: Option<i64>, to: Option<i64>) {
+        self.range = (from.is_some() || to.is_some()).then_some((from, to));
     }
 
     /// One line as the reader gave it; the alerts it makes final are kept for
@@ -350,6 +362,16 @@ impl<B: Backend> Scanner<B> {
         match self.backend.evaluate(text, &mut self.hits) {
             Ok(time) => {
                 self.stats.events += 1;
+                if let Some((from, to)) = self.range {
+                    let inside = time.as_ref().is_ok_and(|(ts, _)| {
+                        from.is_none_or(|f| *ts >= f) && to.is_none_or(|t| *ts < t)
+                    });
+                    if !inside {
+                        self.stats.outside_range += 1;
+                        self.hits.clear();
+                        return Ok(());
+                    }
+                }
                 let backend = &mut self.backend;
                 self.engine.push(
                     time,
@@ -374,6 +396,11 @@ impl<B: Backend> Scanner<B> {
     /// End of input: every alert still waiting is made final.
     pub fn flush(&mut self) {
         self.engine.flush(&mut self.alerts);
+    }
+
+    /// The engine, to configure it (`Engine::set_max_timestamp`).
+    pub fn engine_mut(&mut self) -> &mut Engine<B::Event> {
+        &mut self.engine
     }
 
     /// The engine (its statistics and counters).

@@ -1421,6 +1421,8 @@ fn stats_pairs_name_every_field() {
         alerts: 14,
         head_suppressed: 15,
         tail_dropped: 16,
+        future: 17,
+        held_overflow: 18,
     };
     assert_eq!(
         s.as_pairs(),
@@ -1441,6 +1443,8 @@ fn stats_pairs_name_every_field() {
             ("alerts", 14),
             ("head_suppressed", 15),
             ("tail_dropped", 16),
+            ("future", 17),
+            ("held_overflow", 18),
         ]
     );
 }

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
-use rule_compiler::codegen::{rules_from_dir, GenRule};
+use rule_compiler::codegen::{load_rules, GenRule};
+use rule_compiler::diagnostic::RenderOptions;
 use rule_runtime::pattern::Wildcard;
 use rule_runtime::ruleset::RuleSetSpec;
 
@@ -63,7 +64,16 @@ pub struct Args {
 
 /// Runs the command line over `spec` (the rules of `rules_dir`, compiled in).
 pub fn main(spec: &'static RuleSetSpec, rules_dir: &Path) -> ExitCode {
-    let args = match Args::try_parse() {
+    main_with(spec, rules_dir, std::env::args_os())
+}
+
+/// [`main`] over the given command line (its first item is the program's name).
+pub fn main_with<I, T>(spec: &'static RuleSetSpec, rules_dir: &Path, command_line: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let args = match Args::try_parse_from(command_line) {
         Ok(a) => a,
         Err(e) => {
             let _ = e.print();
@@ -127,16 +137,14 @@ fn orphan_test_files(dir: &Path, rule_paths: &[PathBuf]) -> Vec<PathBuf> {
 }
 
 fn run(spec: &'static RuleSetSpec, rules_dir: &Path, args: &Args) -> ExitCode {
-    let (rules, paths) = match rules_from_dir(rules_dir) {
+    let loaded = match load_rules(rules_dir, None, RenderOptions::PLAIN) {
         Ok(r) => r,
-        Err(errors) => {
-            for e in &errors {
-                eprintln!("{e}");
-            }
-            eprintln!("test-rules: {} rule file(s) do not load", errors.len());
+        Err(e) => {
+            eprintln!("{e}");
             return ExitCode::from(2);
         }
     };
+    let (rules, paths) = (loaded.rules, loaded.files);
     // The runner must have been built from these very rules.
     let stale: Vec<&str> = rules
         .iter()
@@ -181,7 +189,29 @@ fn run(spec: &'static RuleSetSpec, rules_dir: &Path, args: &Args) -> ExitCode {
         })
         .filter(|(i, stem)| selected(&rules[*i], stem, &selectors))
         .collect();
-    if chosen.is_empty() {
+    // Rules that do not compile fail, named with their diagnostics; the others run.
+    let broken: Vec<RuleReport> = loaded
+        .broken
+        .iter()
+        .filter(|b| {
+            let file = b
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let stem = b
+                .path
+                .file_stem()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            selectors.is_empty()
+                || selectors
+                    .iter()
+                    .any(|w| w.matches(&file) || w.matches(&stem))
+        })
+        .map(|b| RuleReport::broken(&b.path, &b.errors))
+        .collect();
+    if chosen.is_empty() && broken.is_empty() {
         eprintln!(
             "test-rules: no rule of {} matches {}",
             rules_dir.display(),
@@ -207,7 +237,7 @@ fn run(spec: &'static RuleSetSpec, rules_dir: &Path, args: &Args) -> ExitCode {
         }
     }
     if args.rule.is_empty() {
-        for orphan in orphan_test_files(rules_dir, &rule_paths) {
+        for orphan in orphan_test_files(rules_dir, &paths) {
             load_errors.push(format!(
                 "error: {}: no rule file beside it (a test stream is named after its rule: x.toml → x.test.yaml)",
                 display_path(&orphan)
@@ -262,7 +292,7 @@ fn run(spec: &'static RuleSetSpec, rules_dir: &Path, args: &Args) -> ExitCode {
             eprintln!("{info}");
         }
     }));
-    let mut reports: Vec<RuleReport> = Vec::with_capacity(chosen.len());
+    let mut reports: Vec<RuleReport> = Vec::with_capacity(chosen.len() + broken.len());
     for ((i, stem), tf) in chosen.iter().zip(&test_files) {
         bar.set_message(rules[*i].file.clone());
         let target = RuleUnderTest {
@@ -277,6 +307,7 @@ fn run(spec: &'static RuleSetSpec, rules_dir: &Path, args: &Args) -> ExitCode {
     let _ = std::panic::take_hook();
     std::panic::set_hook(hook);
     bar.finish_and_clear();
+    reports.extend(broken);
 
     if !args.benign.is_empty() {
         let list: Vec<(&GenRule, String)> = chosen
@@ -368,7 +399,13 @@ fn print_rule(r: &RuleReport, verbose: bool) {
         println!("FAILED {}  ({counts}; {failed} failed)", r.file);
     }
     for f in &r.rule_failures {
-        println!("  - {f}");
+        let mut lines = f.lines();
+        if let Some(first) = lines.next() {
+            println!("  - {first}");
+        }
+        for l in lines {
+            println!("    {l}");
+        }
     }
     for c in &r.cases {
         match &c.failure {

@@ -102,6 +102,30 @@ impl RuleReport {
         self.rule_failures.is_empty() && self.cases.iter().all(|c| c.failure.is_none())
     }
 
+    /// The report of a rule file that does not compile: it fails, with its diagnostics.
+    pub fn broken(path: &Path, errors: &[String]) -> RuleReport {
+        let file = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        RuleReport {
+            file,
+            id: String::new(),
+            name: String::new(),
+            test_file: None,
+            cases: Vec::new(),
+            generated_matches: 0,
+            generated_near_misses: 0,
+            gaps: Vec::new(),
+            rule_failures: vec![format!(
+                "the rule does not compile (fix it; `eqlc check {}` shows the same):\n{}",
+                display_path(path),
+                errors.join("\n")
+            )],
+            notes: Vec::new(),
+        }
+    }
+
     /// The test-stream cases.
     pub fn stream_cases(&self) -> usize {
         self.cases

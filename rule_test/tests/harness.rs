@@ -174,3 +174,77 @@ fn reports_name_every_rule_and_case() {
     assert_eq!(v["rules"][0]["cases"][1]["origin"], "test_stream");
     assert_eq!(v["failed"], 2);
 }
+
+// The lenient build warns that a rule was left out (a deprecation warning); expected here.
+#[allow(deprecated)]
+mod broken_fixtures {
+    rule_macros::include_rules!("tests/fixtures/broken_rules", lenient);
+}
+
+/// A rule that does not compile beside one that does (`tests/fixtures/broken_rules/`):
+/// the lenient build keeps the good rule and names the broken one, and the harness
+/// tests the good rule and fails the broken one with its `file:line:col`.
+#[test]
+fn a_broken_rule_leaves_the_harness_usable_and_is_named() {
+    let info = &broken_fixtures::BUILD_INFO;
+    assert_eq!(info.files, 2);
+    let errors = info.errors.join("\n");
+    assert!(
+        errors.contains("broken_strlen.eql:3:3") && errors.contains("strlen"),
+        "{errors}"
+    );
+    let ids: Vec<&str> = broken_fixtures::RULE_SET
+        .rules
+        .iter()
+        .map(|r| r.file)
+        .collect();
+    assert_eq!(ids, ["good_whoami.eql"]);
+
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/broken_rules");
+    let json = std::env::temp_dir().join(format!("eqlc-broken-{}.json", std::process::id()));
+    let code = rule_test::cli::main_with(
+        &broken_fixtures::RULE_SET,
+        &dir,
+        [
+            "rule-test",
+            "--no-snapshots",
+            "--no-generate",
+            "--json",
+            json.to_str().unwrap(),
+        ],
+    );
+    let text = std::fs::read_to_string(&json).expect("the JSON report is written");
+    std::fs::remove_file(&json).ok();
+    assert_eq!(code, std::process::ExitCode::from(1), "{text}");
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let rules = report["rules"].as_array().unwrap();
+    let by_file = |f: &str| {
+        rules
+            .iter()
+            .find(|r| r["file"] == f)
+            .unwrap_or_else(|| panic!("{f} not reported: {text}"))
+    };
+    let good = by_file("good_whoami.eql");
+    assert_eq!(good["cases"].as_array().unwrap().len(), 2, "{text}");
+    assert!(
+        good["rule_failures"].as_array().unwrap().is_empty(),
+        "{text}"
+    );
+    assert!(good["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["failure"].is_null()));
+    let broken = by_file("broken_strlen.eql");
+    let failure = broken["rule_failures"][0].as_str().unwrap();
+    assert!(
+        failure.contains("does not compile")
+            && failure.contains("broken_strlen.eql:3:3")
+            && failure.contains("unknown function"),
+        "{failure}"
+    );
+    assert_eq!(
+        (report["passed"].as_u64(), report["failed"].as_u64()),
+        (Some(1), Some(1))
+    );
+}

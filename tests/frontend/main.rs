@@ -6,9 +6,11 @@ mod cli;
 mod conformance;
 mod corpus;
 mod diagnostics;
+mod fuzz_replay;
 mod hostile;
 mod hostile_rules;
 mod roundtrip;
+mod scan_cli;
 mod snapshots;
 
 use std::path::PathBuf;
@@ -30,5 +32,22 @@ pub fn shared(sub: &str) -> Option<PathBuf> {
         panic!("EQLC_REQUIRE_SHARED=1 but {} does not exist", dir.display());
     }
     eprintln!("note: {} is absent; skipping this test", dir.display());
+    announce_missing_shared();
     None
+}
+
+/// Says once per test run, where a person sees it, that tests passed without `../shared`:
+/// written to the process's stderr itself, which the test runner does not capture (it
+/// captures `eprintln!`), so the line shows in a plain `cargo test`.
+fn announce_missing_shared() {
+    use std::io::Write;
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "\nNOTE: ../shared is absent beside the project: the tests that read it (corpus \
+             check, conformance copy) pass WITHOUT checking it; EQLC_REQUIRE_SHARED=1 makes \
+             them fail instead"
+        );
+    });
 }

@@ -41,25 +41,26 @@ fn run(inputs: &[String]) -> Result<(), String> {
     let write_err = |e: std::io::Error| format!("cannot write alerts: {e}");
     let mut alerts = 0u64;
 
-    let mut read = |name: &str, reader: &mut dyn BufRead, scanner: &mut Scanner<CompiledBackend>| {
-        let mut lines = LineReader::new(reader);
-        loop {
-            let next = lines.line_number() + 1;
-            let Some(line) = lines
-                .next_line()
-                .map_err(|e| format!("{name}: cannot read line {next}: {e}"))?
-            else {
-                return Ok::<(), String>(());
-            };
-            if let Err(e) = scanner.push(line) {
-                eprintln!("{name}:{next}: skipped: {e}");
+    let mut read =
+        |name: &str, reader: &mut dyn BufRead, scanner: &mut Scanner<CompiledBackend>| {
+            let mut lines = LineReader::new(reader);
+            loop {
+                let next = lines.line_number() + 1;
+                let Some(line) = lines
+                    .next_line()
+                    .map_err(|e| format!("{name}: cannot read line {next}: {e}"))?
+                else {
+                    return Ok::<(), String>(());
+                };
+                if let Err(e) = scanner.push(line) {
+                    eprintln!("{name}:{next}: skipped: {e}");
+                }
+                for alert in scanner.drain_alerts() {
+                    alerts += 1;
+                    write_alert_ndjson(&alert, &mut out).map_err(write_err)?;
+                }
             }
-            for alert in scanner.drain_alerts() {
-                alerts += 1;
-                write_alert_ndjson(&alert, &mut out).map_err(write_err)?;
-            }
-        }
-    };
+        };
 
     if inputs.is_empty() {
         read("<stdin>", &mut std::io::stdin().lock(), &mut scanner)?;

@@ -26,7 +26,10 @@ mod expand;
 mod names;
 mod rule;
 
-pub use expand::{expand_dir, gen_rule, rules_from_dir, rules_from_dir_shown_from};
+pub use expand::{
+    expand_dir, gen_rule, load_rules, rules_from_dir, rules_from_dir_shown_from, BrokenRule,
+    LoadedRules,
+};
 
 use crate::ir::RuleIr;
 use crate::plan::{FieldTypes, Plan};

@@ -65,6 +65,7 @@
 
 mod branches;
 mod cases;
+mod invert;
 mod regex;
 mod rng;
 mod values;

@@ -407,3 +407,28 @@ fn atom_near_misses_spread_over_literals() {
     // The generic host.os.type literal comes after the specific ones.
     assert!(broken[0].contains("process.name"), "{broken:#?}");
 }
+
+#[test]
+#[ignore]
+fn tmp_dump_rules() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules");
+    let (rules, _) = crate::codegen::rules_from_dir(&dir).unwrap();
+    let only = std::env::var("DUMP_RULE").unwrap_or_default();
+    for r in &rules {
+        if !r.file.contains(&only) {
+            continue;
+        }
+        let g = generate(&r.ir, &GenOptions::default());
+        println!("=== {}", r.file);
+        for c in &g.cases {
+            println!(
+                "{}\n  {}",
+                c.name,
+                serde_json::to_string(&c.events).unwrap()
+            );
+        }
+        for gap in &g.gaps {
+            println!("GAP {} -- {}", gap.what, gap.reason);
+        }
+    }
+}

@@ -25,6 +25,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value as Json};
 
 use super::branches::{describe_literal, field_name, Literal};
+use super::invert::{self, Shape, Want};
 use crate::ast::ArithOp;
 use crate::functions::Function;
 use crate::interpreter::{InterpretedRule, InterpreterOptions};
@@ -906,6 +907,18 @@ fn solve_field(
     if absent_ok {
         return Ok(None);
     }
+    // Values worked backwards from the literals through their functions (nested calls,
+    // shapes of several literals intersected), tried when the direct candidates fail.
+    let inverter = Inverter::new(f, pos, neg, variant);
+    let one = inverter.joint(&mut |c| {
+        include.iter().all(|i| i == c)
+            && !hint.contains(c)
+            && clean(c)
+            && pos.iter().all(|l| holds(l, std::slice::from_ref(c)))
+    });
+    if let Some(c) = one {
+        return Ok(Some(vec![c]));
+    }
     // Several values: each positive literal gets its own.
     let mut vals: Vec<Json> = Vec::new();
     for i in include {
@@ -922,12 +935,15 @@ fn solve_field(
         if holds(l, &vals) {
             continue;
         }
+        let ok = |c: &Json| holds(l, std::slice::from_ref(c)) && clean(c);
         let found = per_lit[k]
             .iter()
             .chain(cands.iter())
-            .find(|c| holds(l, std::slice::from_ref(*c)) && clean(c));
+            .find(|c| ok(c))
+            .cloned()
+            .or_else(|| inverter.single(k, &mut |c| ok(c)));
         match found {
-            Some(c) => vals.push(c.clone()),
+            Some(c) => vals.push(c),
             None => {
                 let why = if neg.is_empty() {
                     "no candidate value satisfies it".to_string()
@@ -943,8 +959,14 @@ fn solve_field(
     }
     if vals.is_empty() {
         // Only negated literals, and the field must exist (`f != null`).
-        match cands.iter().find(|c| clean(c) && all_hold(std::slice::from_ref(*c))) {
-            Some(c) => vals.push(c.clone()),
+        let ok = |c: &Json| clean(c) && all_hold(std::slice::from_ref(c));
+        match cands
+            .iter()
+            .find(|c| ok(c))
+            .cloned()
+            .or_else(|| inverter.joint(&mut |c| ok(c)))
+        {
+            Some(c) => vals.push(c),
             None => {
                 return Err(format!(
                     "no value for a literal: `{path}` must exist but every candidate value hits a negated literal"
@@ -961,11 +983,139 @@ fn solve_field(
     }
 }
 
+/// The most combinations of the literals' shapes intersected per field.
+const MAX_COMBOS: usize = 16;
+
+/// Candidates from [`invert`] for one field, produced lazily: values meeting every
+/// positive literal at once (one shape per literal intersected, first with the shapes
+/// the negated literals ask for), and per positive literal its own.
+struct Inverter {
+    /// Per positive literal, its wants.
+    wants: Vec<Vec<Want>>,
+    /// Shapes the negated literals ask for (a negated `IsNull`).
+    hints: Vec<Shape>,
+    variant: usize,
+}
+
+impl Inverter {
+    fn new(f: FieldId, pos: &[&Literal<'_>], neg: &[&Literal<'_>], variant: usize) -> Self {
+        let wants = pos
+            .iter()
+            .map(|l| invert::wants(l.leaf, true, l.choice, f, variant))
+            .collect();
+        let hints = neg
+            .iter()
+            .flat_map(|l| invert::wants(l.leaf, false, l.choice, f, variant))
+            .filter_map(|w| match w {
+                Want::Shape(s) => Some(s),
+                Want::Value(_) => None,
+            })
+            .collect();
+        Inverter {
+            wants,
+            hints,
+            variant,
+        }
+    }
+
+    /// Strings meeting every shape of `combo`, with the hints and then without.
+    fn meet(
+        &self,
+        combo: &[&Shape],
+        seen: &mut Vec<Json>,
+        accept: &mut dyn FnMut(&Json) -> bool,
+    ) -> Option<Json> {
+        let mut tries: Vec<Vec<&Shape>> = Vec::new();
+        if !self.hints.is_empty() {
+            let mut with = combo.to_vec();
+            with.extend(self.hints.iter());
+            tries.push(with);
+        }
+        if !combo.is_empty() {
+            tries.push(combo.to_vec());
+        }
+        for t in tries {
+            if let Some(s) = invert::intersect(&t) {
+                let v = Json::from(s);
+                if !seen.contains(&v) {
+                    seen.push(v.clone());
+                    if accept(&v) {
+                        return Some(v);
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// The first value meeting every positive literal at once that `accept` takes.
+    fn joint(&self, accept: &mut dyn FnMut(&Json) -> bool) -> Option<Json> {
+        let lists: Vec<Vec<&Shape>> = self
+            .wants
+            .iter()
+            .map(|w| {
+                w.iter()
+                    .filter_map(|w| match w {
+                        Want::Shape(s) => Some(s),
+                        Want::Value(_) => None,
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .filter(|l| !l.is_empty())
+            .collect();
+        let total = lists
+            .iter()
+            .try_fold(1usize, |acc, l| acc.checked_mul(l.len()))
+            .unwrap_or(usize::MAX);
+        let mut seen = Vec::new();
+        for i in 0..total.min(MAX_COMBOS) {
+            // The mixed-radix digits of the combination, rotated by the variant.
+            let mut r = (i + self.variant) % total;
+            let combo: Vec<&Shape> = lists
+                .iter()
+                .map(|l| {
+                    let d = r % l.len();
+                    r /= l.len();
+                    l[d]
+                })
+                .collect();
+            if let Some(v) = self.meet(&combo, &mut seen, accept) {
+                return Some(v);
+            }
+        }
+        self.wants
+            .iter()
+            .flatten()
+            .filter_map(|w| match w {
+                Want::Value(v) => Some(v),
+                Want::Shape(_) => None,
+            })
+            .find(|v| accept(v))
+            .cloned()
+    }
+
+    /// The first value for positive literal `k` alone that `accept` takes.
+    fn single(&self, k: usize, accept: &mut dyn FnMut(&Json) -> bool) -> Option<Json> {
+        let mut seen = Vec::new();
+        for w in &self.wants[k] {
+            let found = match w {
+                Want::Shape(s) => self.meet(&[s], &mut seen, accept),
+                Want::Value(v) => accept(v).then(|| v.clone()),
+            };
+            if found.is_some() {
+                return found;
+            }
+        }
+        None
+    }
+}
+
 const MULTI_BUDGET: usize = 600;
 const POOL: usize = 14;
 
 /// Literals over several fields: a bounded search over value pools for the fields no
 /// single-field literal or pin determines.
+#[allow(clippy::too_many_arguments)]
 fn solve_multi(
     oracle: &Oracle<'_>,
     asg: &mut Assignment,
@@ -973,6 +1123,8 @@ fn solve_multi(
     multi: &[&Literal<'_>],
     determined: &BTreeSet<FieldId>,
     alternatives: &BTreeMap<FieldId, Vec<Vec<Json>>>,
+    locked: &BTreeSet<FieldId>,
+    variant: usize,
 ) -> Result<(), String> {
     let fields_all = &oracle.rule.fields;
     if multi.iter().all(|l| oracle.lit_holds(l, asg)) {
@@ -999,7 +1151,12 @@ fn solve_multi(
             .map(|l| describe_literal(fields_all, l.leaf, l.positive, l.choice))
             .unwrap_or_default()
     };
+    let seeded = |asg: &Assignment| try_seeds(oracle, asg, lits, multi, locked, variant);
     if free.is_empty() {
+        if let Some(c) = seeded(asg) {
+            *asg = c;
+            return Ok(());
+        }
         return Err(format!(
             "multi-field literal not solved: {} (its fields are fixed by other literals or pins)",
             describe_first_failing(asg)
@@ -1092,10 +1249,96 @@ fn solve_multi(
             break;
         }
     }
+    if let Some(c) = seeded(asg) {
+        *asg = c;
+        return Ok(());
+    }
     Err(format!(
         "multi-field literal not solved: {}",
         describe_first_failing(asg)
     ))
+}
+
+/// The most joint candidates [`try_seeds`] tries.
+const MAX_SEEDS: usize = 48;
+
+/// Joint values for the fields of the multi-field literals, worked backwards
+/// ([`invert`]): a `concat` literal split on its literal pieces, and each field of a
+/// literal inverted with the literal's other fields replaced by a constant (their
+/// current value, `0`, `1`, `"gen"`). The first that makes every literal hold, without
+/// changing a locked field (fixed, pinned or absent), is returned.
+fn try_seeds(
+    oracle: &Oracle<'_>,
+    asg: &Assignment,
+    lits: &[Literal<'_>],
+    multi: &[&Literal<'_>],
+    locked: &BTreeSet<FieldId>,
+    variant: usize,
+) -> Option<Assignment> {
+    let mut seeds: Vec<Vec<(FieldId, Json)>> = Vec::new();
+    for l in multi.iter().filter(|l| l.positive) {
+        for split in invert::concat_splits(l.leaf, l.choice) {
+            seeds.push(split.into_iter().map(|(f, v)| (f, Json::from(v))).collect());
+        }
+    }
+    for l in multi {
+        let fs = leaf_fields(l.leaf);
+        for &g in &fs {
+            let others: Vec<FieldId> = fs.iter().copied().filter(|o| *o != g).collect();
+            // The constants for the other fields: their current values, then fixed ones.
+            let mut bases: Vec<BTreeMap<FieldId, Lit>> = Vec::new();
+            let current: Option<BTreeMap<FieldId, Lit>> = others
+                .iter()
+                .map(|o| {
+                    asg.get(o)
+                        .and_then(|vs| vs.first())
+                        .and_then(invert::json_lit)
+                        .map(|v| (*o, v))
+                })
+                .collect();
+            bases.extend(current);
+            for c in [Lit::Int(0), Lit::Int(1), Lit::Str("gen".into())] {
+                bases.push(others.iter().map(|o| (*o, c.clone())).collect());
+            }
+            for base in bases {
+                let leaf = invert::substitute(l.leaf, &base);
+                for w in invert::wants(&leaf, l.positive, l.choice, g, variant) {
+                    let v = match w {
+                        Want::Value(v) => v,
+                        Want::Shape(s) => match invert::intersect(&[&s]) {
+                            Some(t) => Json::from(t),
+                            None => continue,
+                        },
+                    };
+                    let mut seed = vec![(g, v)];
+                    seed.extend(base.iter().map(|(o, c)| (*o, lit_json(c))));
+                    seeds.push(seed);
+                }
+                if seeds.len() >= MAX_SEEDS {
+                    break;
+                }
+            }
+        }
+    }
+    seeds.truncate(MAX_SEEDS);
+    for seed in seeds {
+        let mut cand = asg.clone();
+        let mut ok = true;
+        for (f, v) in seed {
+            if cand.get(&f).is_some_and(|vs| vs.len() == 1 && vs[0] == v) {
+                continue;
+            }
+            if locked.contains(&f) {
+                ok = false;
+                break;
+            }
+            cand.insert(f, vec![v]);
+        }
+        if ok && lits.iter().all(|l| oracle.lit_holds(l, &cand)) {
+            return Some(cand);
+        }
+    }
+    None
 }
 
 /// Calls `f` with every index vector whose sum is `total` (bounded by the pool sizes);
@@ -1233,7 +1476,19 @@ pub(crate) fn solve(oracle: &Oracle<'_>, p: &Problem<'_, '_>) -> Result<Assignme
                 alternatives.insert(f, alts);
             }
         }
-        solve_multi(oracle, &mut asg, p.lits, &multi, &determined, &alternatives)?;
+        let mut locked: BTreeSet<FieldId> = p.fixed.keys().copied().collect();
+        locked.extend(include.keys().copied());
+        locked.extend(absent.iter().copied());
+        solve_multi(
+            oracle,
+            &mut asg,
+            p.lits,
+            &multi,
+            &determined,
+            &alternatives,
+            &locked,
+            p.variant,
+        )?;
     }
     Ok(asg)
 }
