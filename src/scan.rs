@@ -238,7 +238,7 @@ pub fn compiled_rules_ok() -> Result<(), String> {
     }
     Err(format!(
         "{}
-the rules compiled into eqlc did not build ({} error{}): fix them (eqlc check), then rebuild; `eqlc scan --rules DIR` interprets a folder meanwhile",
+rules of the folder eqlc was built from do not compile ({} error{} above): this build left them out, so it does not scan; fix them (eqlc check) and rebuild, or interpret the folder meanwhile with `eqlc scan --rules DIR`",
         info.errors.join("\n"),
         info.errors.len(),
         if info.errors.len() == 1 { "" } else { "s" }

@@ -137,7 +137,9 @@ fn orphan_test_files(dir: &Path, rule_paths: &[PathBuf]) -> Vec<PathBuf> {
 }
 
 fn run(spec: &'static RuleSetSpec, rules_dir: &Path, args: &Args) -> ExitCode {
-    let loaded = match load_rules(rules_dir, None, RenderOptions::PLAIN) {
+    // Diagnostics name files relative to the working folder, as `eqlc check` does.
+    let cwd = std::env::current_dir().and_then(|d| d.canonicalize()).ok();
+    let loaded = match load_rules(rules_dir, cwd.as_deref(), RenderOptions::PLAIN) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("{e}");
@@ -392,7 +394,9 @@ fn print_rule(r: &RuleReport, verbose: bool) {
         r.generated_matches,
         r.generated_near_misses
     );
-    if r.passed() {
+    if !r.compiles {
+        println!("FAILED {}  (does not compile)", r.file);
+    } else if r.passed() {
         println!("ok     {}  ({counts})", r.file);
     } else {
         let failed = r.cases.iter().filter(|c| c.failure.is_some()).count();

@@ -94,6 +94,8 @@ pub struct RuleReport {
     pub rule_failures: Vec<String>,
     /// A note that does not fail the rule (a new snapshot).
     pub notes: Vec<String>,
+    /// False when the rule file does not compile (its diagnostics are the failure).
+    pub compiles: bool,
 }
 
 impl RuleReport {
@@ -123,6 +125,7 @@ impl RuleReport {
                 errors.join("\n")
             )],
             notes: Vec::new(),
+            compiles: false,
         }
     }
 
@@ -162,6 +165,7 @@ pub fn test_rule(
         gaps: Vec::new(),
         rule_failures: Vec::new(),
         notes: Vec::new(),
+        compiles: true,
     };
     // The test stream.
     let mut snapshot_cases = Vec::new();
