@@ -148,7 +148,12 @@ fn syntax_error(src: &str, e: pest::error::Error<Rule>) -> Diagnostic {
         .find(|&(i, c)| i > 0 && (c.is_whitespace() || "()[],".contains(c)))
         .map(|(i, _)| start + i)
         .unwrap_or(src.len());
-    let end = end.max(found_end.min(start + 40));
+    let end = end.max(found_end.min(start + 40)).min(src.len());
+    // `start + 40` may fall inside a character: back off to its start.
+    let end = (start.min(end)..=end)
+        .rev()
+        .find(|&i| src.is_char_boundary(i))
+        .unwrap_or(end);
     // At the end of the query (nothing but blanks and comments left), point at the last
     // token, which is what is incomplete, not at the empty line after it.
     let last = if only_trivia(src.get(start..).unwrap_or("")) {

@@ -69,6 +69,8 @@ fn corpus_coverage() {
     let mut unverified: Vec<String> = Vec::new();
     let mut slowest: Vec<(u128, String)> = Vec::new();
     let mut generation_ms = 0u128;
+    // One line per rule, snapshotted: a drop in coverage shows as a diff.
+    let mut per_rule: Vec<String> = Vec::with_capacity(rules.len());
     for r in &rules {
         let start = Instant::now();
         let g = generate(&r.ir, &options);
@@ -79,6 +81,19 @@ fn corpus_coverage() {
         let n = g.near_misses().count();
         cases += g.cases.len();
         matches += m;
+        let mut gap_kinds: Vec<&str> = g.gaps.iter().map(|gap| gap.category()).collect();
+        gap_kinds.sort_unstable();
+        gap_kinds.dedup();
+        per_rule.push(format!(
+            "{} {}: {m} matching, {n} near misses{}",
+            if m > 0 && n > 0 { "ok  " } else { "GAP " },
+            r.file,
+            if gap_kinds.is_empty() {
+                String::new()
+            } else {
+                format!("; not generated: {}", gap_kinds.join(", "))
+            }
+        ));
         with_match += usize::from(m > 0);
         with_near += usize::from(n > 0);
         if m > 0 && n > 0 {
@@ -159,6 +174,19 @@ fn corpus_coverage() {
             .collect::<Vec<_>>()
             .join("\n")
     );
+    per_rule.sort();
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        insta::assert_snapshot!(
+            "corpus_coverage",
+            format!(
+                "{covered} of {total} rules ({percent:.1}%) with matching examples and near misses\n{}\n",
+                per_rule.join("\n")
+            )
+        );
+    });
     assert!(
         percent >= TARGET_PERCENT,
         "only {covered} of {total} rules ({percent:.1}%) have matching examples and a near miss"
