@@ -293,6 +293,27 @@ fn a_closed_stdout_ends_quietly() {
     assert!(!err.contains("panicked"), "{err}");
 }
 
+/// A failed write (a full disk: `/dev/full`) is an error on stderr and exit 2, never a
+/// panic.
+#[test]
+fn a_full_disk_is_an_error_not_a_panic() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        eprintln!("note: /dev/full is absent here; the full-disk test did not run");
+        return;
+    };
+    let out = Command::new(env!("CARGO_BIN_EXE_eqlc"))
+        .args(["scan", "--format", "jsonl", SAMPLE])
+        .current_dir(crate::root())
+        .stdout(full)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("cannot write"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
 /// The sample stream with malformed lines of every kind between its events must give
 /// exactly the alerts of the clean stream, and count each rejected line by reason.
 #[test]
