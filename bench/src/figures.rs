@@ -457,9 +457,11 @@ pub fn run(options: &Options) -> Result<(), String> {
             figures.push(f);
             let (cpu, own, wall) = used[i];
             if wall > 0.0 && cpu > 0.0 {
+                let runs = reps.max(5) as f64;
                 eprintln!(
-                    "eqlc_bench: M8 on {threads} thread(s): {:.2} cores used on average; the scan's thread {:.0}% of the CPU time",
+                    "eqlc_bench: M8 on {threads} thread(s): {:.2} cores used on average, {:.0} events per CPU-second; the scan's thread {:.0}% of the CPU time",
                     cpu / wall,
+                    events as f64 * runs / cpu,
                     (own / cpu).min(1.0) * 100.0
                 );
             }
