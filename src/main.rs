@@ -203,6 +203,10 @@ struct ScanArgs {
     /// past that the oldest are matched early and counted.
     #[arg(long, value_name = "N", default_value_t = eqlc::scan::DEFAULT_MAX_HELD_EVENTS as u64, value_parser = clap::value_parser!(u64).range(1..))]
     max_held_events: u64,
+    /// Threads evaluating lines (default: the cores available); the alerts, their order
+    /// and the summary's counters are the same for any number. With --rules, one.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    threads: Option<u64>,
     /// Files or folders of events (NDJSON, a JSON array, an Elasticsearch _search
     /// response or export; gzip or zstd); `-` or none: standard input.
     #[arg(value_name = "INPUT")]
@@ -407,6 +411,9 @@ fn scan(args: ScanArgs) -> ExitCode {
         Some(usize::try_from(args.max_sequence_keys).unwrap_or(usize::MAX));
     options.max_line_bytes = usize::try_from(args.max_line_bytes).unwrap_or(usize::MAX);
     options.max_held_events = usize::try_from(args.max_held_events).unwrap_or(usize::MAX);
+    if let Some(threads) = args.threads {
+        options.threads = usize::try_from(threads).unwrap_or(1);
+    }
     options.selection = args.select.selection();
     options.from = args.from;
     options.to = args.to;

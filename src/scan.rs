@@ -7,7 +7,10 @@
 //! same line reader and engine (`rule_runtime::stream`): a line that is not an event is
 //! reported on stderr with its input and line number (the first [`REPORTED_LINES`] in
 //! full, then only counted by reason), counted and skipped; every other line is
-//! processed. Inputs: [`crate::input`]; alert formats: [`crate::format`]; the summary:
+//! processed. With `--threads N` (compiled mode, N > 1), lines are read here and
+//! evaluated on N worker threads, then pushed into the one engine in input order
+//! ([`ParallelScanner`]): the alerts, reports and counters are those of one thread.
+//! Inputs: [`crate::input`]; alert formats: [`crate::format`]; the summary:
 //! [`crate::summary`].
 
 use rule_compiler::interpreter::{
@@ -17,6 +20,7 @@ use rule_compiler::ir::lower_rule;
 use rule_compiler::ruleset::check_paths;
 use rule_runtime::caps::{self, Cap};
 use rule_runtime::engine::{Engine, EngineConfig};
+use rule_runtime::parallel::{ParallelScanner, Unwrap};
 use rule_runtime::ruleset::RuleSet;
 use rule_runtime::stream::{Backend, CompiledBackend, Line, LineError, LineReader, Scanner};
 use std::collections::BTreeMap;
@@ -73,6 +77,12 @@ pub struct ScanOptions {
     /// Trust every timestamp (tests); otherwise events dated more than a day ahead of
     /// the wall clock are matched as late.
     pub trust_future: bool,
+    /// Worker threads evaluating lines (`--threads`; compiled rules only): more than one
+    /// runs the pipeline of [`ParallelScanner`], with the same alerts, in the same order,
+    /// and the same counters as one.
+    pub threads: usize,
+    /// The most lines in a batch sent to a worker thread (tests make it small).
+    pub batch_lines: usize,
 }
 
 impl ScanOptions {
@@ -91,8 +101,15 @@ impl ScanOptions {
             format: Format::Jsonl,
             progress: false,
             trust_future: false,
+            threads: default_threads(),
+            batch_lines: rule_runtime::parallel::BATCH_LINES,
         }
     }
+}
+
+/// The default of `--threads`: the cores available to this process.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
 
 /// Why a scan stopped early.
@@ -191,7 +208,15 @@ pub fn scan(
             }
             let engine = Engine::new(options.engine.clone(), rules.states()?);
             let backend = InterpreterBackend::new(rules, options.engine.time.clone());
-            run(options, &sources, Scanner::new(backend, engine), out, err)
+            // The interpreter is the reference back end: it evaluates on this thread.
+            run(
+                options,
+                &sources,
+                Scanner::new(backend, engine),
+                Vec::new(),
+                out,
+                err,
+            )
         }
         Rules::Compiled => {
             compiled_rules_ok()?;
@@ -219,10 +244,17 @@ pub fn scan(
                 options.engine.clone(),
                 set.states(&options.interpreter.matcher_options())?,
             );
+            let backend = CompiledBackend::new(set);
+            let workers = if options.threads > 1 {
+                (0..options.threads).map(|_| backend.worker()).collect()
+            } else {
+                Vec::new()
+            };
             run(
                 options,
                 &sources,
-                Scanner::new(CompiledBackend::new(set), engine),
+                Scanner::new(backend, engine),
+                workers,
                 out,
                 err,
             )
@@ -245,15 +277,179 @@ rules of the folder eqlc was built from do not compile ({} error{} above): this 
     ))
 }
 
-/// The scan loop over any back end.
-fn run<B: Backend>(
+/// Where evaluated lines go: their alerts are written as they are made final, rejected
+/// lines reported (the first [`REPORTED_LINES`] in full) with their input and number.
+struct Sink<'a> {
+    writer: AlertWriter,
+    out: &'a mut dyn Write,
+    err: &'a mut dyn Write,
+    /// The inputs' names, by position.
+    names: Vec<String>,
+    alerts: u64,
+    by_severity: BTreeMap<String, u64>,
+    by_rule: BTreeMap<String, u64>,
+    reported: u64,
+}
+
+impl Sink<'_> {
+    /// After line `number` of input `source` was pushed: reports it if it was rejected,
+    /// and writes the alerts it made final.
+    fn line<B: Backend>(
+        &mut self,
+        scanner: &mut Scanner<B>,
+        source: usize,
+        number: u64,
+        pushed: Result<(), LineError>,
+    ) -> Result<(), ScanError> {
+        if let Err(e) = pushed {
+            self.skip(source, number, &e);
+        }
+        self.emit(scanner)
+    }
+
+    fn skip(&mut self, source: usize, number: u64, e: &LineError) {
+        self.reported += 1;
+        if self.reported <= REPORTED_LINES {
+            let name = self.names.get(source).map_or("", String::as_str);
+            let _ = writeln!(self.err, "{name}:{number}: skipped: {e}");
+        }
+        if self.reported == REPORTED_LINES + 1 {
+            let _ = writeln!(
+                self.err,
+                "eqlc: more lines are skipped; they are counted by reason in the summary"
+            );
+        }
+    }
+
+    /// Writes the alerts the scanner made final.
+    fn emit<B: Backend>(&mut self, scanner: &mut Scanner<B>) -> Result<(), ScanError> {
+        for a in scanner.drain_alerts() {
+            self.alerts += 1;
+            let severity = if a.rule.severity.is_empty() {
+                "unset".to_string()
+            } else {
+                a.rule.severity.clone()
+            };
+            *self.by_severity.entry(severity).or_default() += 1;
+            *self.by_rule.entry(a.rule.name.clone()).or_default() += 1;
+            self.writer.write(&a, self.out).map_err(write_error)?;
+        }
+        Ok(())
+    }
+}
+
+/// How lines reach the engine: evaluated on the scan's thread, or on worker threads
+/// (`--threads`, [`ParallelScanner`]) and pushed in input order.
+enum Feed<B: Backend> {
+    Direct {
+        scanner: Box<Scanner<B>>,
+        source: usize,
+        unwrap: Option<Unwrap>,
+    },
+    Parallel(Box<ParallelScanner<B>>),
+}
+
+impl<B> Feed<B>
+where
+    B: Backend + Send + 'static,
+    B::Event: Send,
+{
+    /// Starts the lines of input `source`; `unwrap` rewrites each before evaluation.
+    fn begin_source(
+        &mut self,
+        sink: &mut Sink<'_>,
+        source: usize,
+        unwrap: Option<Unwrap>,
+    ) -> Result<(), ScanError> {
+        match self {
+            Feed::Direct {
+                source: s,
+                unwrap: u,
+                ..
+            } => {
+                *s = source;
+                *u = unwrap;
+                Ok(())
+            }
+            Feed::Parallel(p) => {
+                p.begin_source(source, unwrap, &mut |sc, s, n, r| sink.line(sc, s, n, r))
+            }
+        }
+    }
+
+    /// Line `number` of the current input.
+    fn push(&mut self, sink: &mut Sink<'_>, number: u64, line: Line<'_>) -> Result<(), ScanError> {
+        match self {
+            Feed::Direct {
+                scanner,
+                source,
+                unwrap,
+            } => {
+                let unwrapped;
+                let line = match (*unwrap, line) {
+                    (Some(unwrap), Line::Text(t)) => match unwrap(t) {
+                        Some(s) => {
+                            unwrapped = s;
+                            Line::Text(&unwrapped)
+                        }
+                        None => Line::Text(t),
+                    },
+                    (_, l) => l,
+                };
+                let pushed = scanner.push(line);
+                sink.line(scanner, *source, number, pushed)
+            }
+            Feed::Parallel(p) => p.push(number, line, &mut |sc, s, n, r| sink.line(sc, s, n, r)),
+        }
+    }
+
+    /// Every line queued reaches the engine (and its alerts the sink).
+    fn finish(&mut self, sink: &mut Sink<'_>) -> Result<(), ScanError> {
+        match self {
+            Feed::Direct { .. } => Ok(()),
+            Feed::Parallel(p) => p.finish(&mut |sc, s, n, r| sink.line(sc, s, n, r)),
+        }
+    }
+
+    fn scanner(&self) -> &Scanner<B> {
+        match self {
+            Feed::Direct { scanner, .. } => scanner,
+            Feed::Parallel(p) => p.scanner(),
+        }
+    }
+
+    fn scanner_mut(&mut self) -> &mut Scanner<B> {
+        match self {
+            Feed::Direct { scanner, .. } => scanner,
+            Feed::Parallel(p) => p.scanner_mut(),
+        }
+    }
+
+    /// The cuts of `cap` on worker threads.
+    fn worker_cuts(&self, cap: Cap) -> u64 {
+        match self {
+            Feed::Direct { .. } => 0,
+            Feed::Parallel(p) => p.cuts(cap),
+        }
+    }
+}
+
+/// The scan loop over any back end: lines evaluated on this thread, or by `workers`
+/// (one thread each) when there are any.
+fn run<B>(
     options: &ScanOptions,
     sources: &[Source],
     mut scanner: Scanner<B>,
+    workers: Vec<B>,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> Result<ScanSummary, ScanError> {
+) -> Result<ScanSummary, ScanError>
+where
+    B: Backend + Send + 'static,
+    B::Event: Send,
+{
     let started = Instant::now();
+    let cuts_before = [caps::count(Cap::Assignments), caps::count(Cap::KeyTuples)];
     scanner.set_time_range(options.from, options.to);
     scanner
         .engine_mut()
@@ -269,96 +465,48 @@ fn run<B: Backend>(
             .set_max_timestamp(Some(now.saturating_add(MAX_FUTURE_MS)));
     }
     let rules = scanner.engine().len();
-    let mut writer = AlertWriter::new(options.format);
-    let alerts = std::cell::Cell::new(0u64);
-    let mut by_severity: BTreeMap<String, u64> = BTreeMap::new();
-    let mut by_rule: BTreeMap<String, u64> = BTreeMap::new();
-    let mut reported = 0u64;
+    let mut feed = if workers.is_empty() {
+        Feed::Direct {
+            scanner: Box::new(scanner),
+            source: 0,
+            unwrap: None,
+        }
+    } else {
+        let mut parallel = ParallelScanner::new(scanner, workers)
+            .map_err(|e| format!("cannot start the worker threads: {e}"))?;
+        parallel.set_batch_lines(options.batch_lines);
+        Feed::Parallel(Box::new(parallel))
+    };
+    let mut sink = Sink {
+        writer: AlertWriter::new(options.format),
+        out,
+        err,
+        names: sources.iter().map(Source::name).collect(),
+        alerts: 0,
+        by_severity: BTreeMap::new(),
+        by_rule: BTreeMap::new(),
+        reported: 0,
+    };
     let read_bytes = Arc::new(AtomicU64::new(0));
     let total: Option<u64> = sources.iter().map(Source::size).sum();
     let bar = progress_bar(options.progress, total);
-    let mut emit = |scanner: &mut Scanner<B>, out: &mut dyn Write| -> Result<(), ScanError> {
-        for a in scanner.drain_alerts() {
-            alerts.set(alerts.get() + 1);
-            let severity = if a.rule.severity.is_empty() {
-                "unset".to_string()
-            } else {
-                a.rule.severity.clone()
-            };
-            *by_severity.entry(severity).or_default() += 1;
-            *by_rule.entry(a.rule.name.clone()).or_default() += 1;
-            writer.write(&a, out).map_err(write_error)?;
+    match read(options, sources, &mut feed, &mut sink, &bar, &read_bytes) {
+        Ok(()) => feed.finish(&mut sink)?,
+        Err(ScanError::Failed(message)) => {
+            // The lines before the failure are matched, as in a single-threaded scan.
+            feed.finish(&mut sink)?;
+            return Err(ScanError::Failed(message));
         }
-        Ok(())
-    };
-    for source in sources {
-        let name = source.name();
-        let mut reader = input::open(source, Arc::clone(&read_bytes))?;
-        let shape = input::sniff(&mut reader).map_err(|e| format!("{name}: {e}"))?;
-        let mut skip = |line_no: u64, e: &LineError, err: &mut dyn Write| {
-            reported += 1;
-            if reported <= REPORTED_LINES {
-                let _ = writeln!(err, "{name}:{line_no}: skipped: {e}");
-            }
-            if reported == REPORTED_LINES + 1 {
-                let _ = writeln!(
-                    err,
-                    "eqlc: more lines are skipped; they are counted by reason in the summary"
-                );
-            }
-        };
-        match shape {
-            Shape::Document => {
-                let events =
-                    input::document_events(&mut reader).map_err(|e| format!("{name}: {e}"))?;
-                for (i, line) in events.iter().enumerate() {
-                    if let Err(e) = scanner.push(Line::Text(line)) {
-                        skip(i as u64 + 1, &e, err);
-                    }
-                    emit(&mut scanner, out)?;
-                }
-            }
-            Shape::Ndjson | Shape::NdjsonHits => {
-                let mut lines =
-                    LineReader::with_limit(&mut reader as &mut dyn BufRead, options.max_line_bytes);
-                let mut n = 0u64;
-                loop {
-                    let line = lines
-                        .next_line()
-                        .map_err(|e| format!("{name}: cannot read line {}: {e}", n + 1))?;
-                    let Some(line) = line else {
-                        break;
-                    };
-                    n += 1;
-                    let unwrapped;
-                    let line = match (shape, line) {
-                        (Shape::NdjsonHits, Line::Text(t)) => match input::hit_source(t) {
-                            Some(s) => {
-                                unwrapped = s;
-                                Line::Text(&unwrapped)
-                            }
-                            None => Line::Text(t),
-                        },
-                        (_, l) => l,
-                    };
-                    if let Err(e) = scanner.push(line) {
-                        skip(n, &e, err);
-                    }
-                    emit(&mut scanner, out)?;
-                    if n % 4096 == 0 {
-                        bar.set_position(read_bytes.load(Ordering::Relaxed));
-                        bar.set_message(format!("{} alerts", alerts.get()));
-                    }
-                }
-            }
-        }
+        Err(e) => return Err(e),
     }
+    let scanner = feed.scanner_mut();
     scanner.flush();
-    emit(&mut scanner, out)?;
-    writer.finish(out).map_err(write_error)?;
-    out.flush().map_err(write_error)?;
+    sink.emit(scanner)?;
+    sink.writer.finish(sink.out).map_err(write_error)?;
+    sink.out.flush().map_err(write_error)?;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
+    let scanner = feed.scanner();
     let stats = scanner.stats().clone();
     let engine = scanner.engine();
     let window = options.engine.reorder_window_ms;
@@ -391,12 +539,15 @@ fn run<B: Backend>(
         ("leaf_assignments_capped", Cap::Assignments),
         ("key_tuples_capped", Cap::KeyTuples),
     ] {
-        let v = caps::count(cap);
+        let v = caps::count(cap)
+            .saturating_sub(cuts_before[cap as usize])
+            .saturating_add(feed.worker_cuts(cap));
         counters.insert(name.to_string(), v);
         if v > 0 {
             notices.extend(notice(name, v, window));
         }
     }
+    let (alerts, by_severity, by_rule) = (sink.alerts, sink.by_severity, sink.by_rule);
     let mut top_rules: Vec<(String, u64)> = by_rule.into_iter().collect();
     top_rules.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     Ok(ScanSummary {
@@ -407,7 +558,7 @@ fn run<B: Backend>(
         bytes: read_bytes.load(Ordering::Relaxed),
         seconds,
         peak_memory_bytes: peak_memory(),
-        alerts: alerts.get(),
+        alerts,
         alerts_by_severity: by_severity,
         top_rules,
         skipped: LineError::REASONS
@@ -420,6 +571,60 @@ fn run<B: Backend>(
         notices,
         counters,
     })
+}
+
+/// Reads every input, line by line, into `feed`.
+fn read<B>(
+    options: &ScanOptions,
+    sources: &[Source],
+    feed: &mut Feed<B>,
+    sink: &mut Sink<'_>,
+    bar: &indicatif::ProgressBar,
+    read_bytes: &Arc<AtomicU64>,
+) -> Result<(), ScanError>
+where
+    B: Backend + Send + 'static,
+    B::Event: Send,
+{
+    for (index, source) in sources.iter().enumerate() {
+        let name = source.name();
+        let mut reader = input::open(source, Arc::clone(read_bytes))?;
+        let shape = input::sniff(&mut reader).map_err(|e| format!("{name}: {e}"))?;
+        let unwrap: Option<Unwrap> = match shape {
+            Shape::NdjsonHits => Some(input::hit_source),
+            Shape::Document | Shape::Ndjson => None,
+        };
+        feed.begin_source(sink, index, unwrap)?;
+        match shape {
+            Shape::Document => {
+                let events =
+                    input::document_events(&mut reader).map_err(|e| format!("{name}: {e}"))?;
+                for (i, line) in events.iter().enumerate() {
+                    feed.push(sink, i as u64 + 1, Line::Text(line))?;
+                }
+            }
+            Shape::Ndjson | Shape::NdjsonHits => {
+                let mut lines =
+                    LineReader::with_limit(&mut reader as &mut dyn BufRead, options.max_line_bytes);
+                let mut n = 0u64;
+                loop {
+                    let line = lines
+                        .next_line()
+                        .map_err(|e| format!("{name}: cannot read line {}: {e}", n + 1))?;
+                    let Some(line) = line else {
+                        break;
+                    };
+                    n += 1;
+                    feed.push(sink, n, line)?;
+                    if n % 4096 == 0 {
+                        bar.set_position(read_bytes.load(Ordering::Relaxed));
+                        bar.set_message(format!("{} alerts", sink.alerts));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A bar over the bytes of the inputs (a spinner when their size is unknown), hidden

@@ -13,10 +13,11 @@ use rule_runtime::fields::Fields;
 use rule_runtime::json::JsonProjector;
 use rule_runtime::options::MatcherOptions;
 use rule_runtime::output::alert_to_ndjson;
+use rule_runtime::parallel::ParallelScanner;
 use rule_runtime::ruleset::{RuleSet, RuleSetSpec};
 use rule_runtime::sequence::{SequenceMatcher, SequenceSpec, StageKind};
 use rule_runtime::state::SetHits;
-use rule_runtime::stream::{CompiledBackend, LineReader, Scanner};
+use rule_runtime::stream::{CompiledBackend, LineError, LineReader, Scanner};
 use serde_json::json;
 
 use crate::{alloc, compiled, stream, Options};
@@ -170,6 +171,72 @@ fn run_compiled(set: RuleSet, bytes: &[u8]) -> Result<(Vec<Vec<u8>>, f64), Strin
         );
     }
     Ok((out, share))
+}
+
+/// The process's CPU time so far, user and system (Linux: `/proc/self/stat`, in clock
+/// ticks of 10 ms; `None` elsewhere).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // After the command's closing parenthesis: the state, then … utime and stime as the
+    // 12th and 13th fields.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// This thread's CPU time so far (Linux: `/proc/thread-self/schedstat`, nanoseconds;
+/// `None` elsewhere).
+fn thread_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    Some(stat.split_whitespace().next()?.parse::<f64>().ok()? / 1e9)
+}
+
+/// The compiled rule set over `bytes` as `eqlc scan --threads N` runs it: one thread,
+/// the [`Scanner`]; more, lines evaluated by that many worker threads
+/// ([`ParallelScanner`]) and pushed into the engine in input order. Alerts as NDJSON
+/// lines.
+fn run_threads(set: RuleSet, bytes: &[u8], threads: usize) -> Result<Vec<Vec<u8>>, String> {
+    let config = EngineConfig::with_window(WINDOW_MS);
+    let states = set.states(&MatcherOptions::default())?;
+    let backend = CompiledBackend::new(set);
+    let workers: Vec<CompiledBackend> = if threads > 1 {
+        (0..threads).map(|_| backend.worker()).collect()
+    } else {
+        Vec::new()
+    };
+    let mut scanner = Scanner::new(backend, Engine::new(config, states));
+    let mut reader = LineReader::new(bytes);
+    let mut out = Vec::new();
+    let drain =
+        |scanner: &mut Scanner<CompiledBackend>, out: &mut Vec<Vec<u8>>| -> Result<(), String> {
+            for a in scanner.drain_alerts() {
+                out.push(alert_to_ndjson(&a).map_err(|e| e.to_string())?);
+            }
+            Ok(())
+        };
+    if workers.is_empty() {
+        while let Ok(Some(line)) = reader.next_line() {
+            let _ = scanner.push(line);
+            drain(&mut scanner, &mut out)?;
+        }
+        scanner.flush();
+        drain(&mut scanner, &mut out)?;
+        return Ok(out);
+    }
+    let mut parallel = ParallelScanner::new(scanner, workers).map_err(|e| e.to_string())?;
+    let mut on_line = |s: &mut Scanner<CompiledBackend>,
+                       _: usize,
+                       _: u64,
+                       _: Result<(), LineError>| { drain(s, &mut out) };
+    let mut n = 0u64;
+    while let Ok(Some(line)) = reader.next_line() {
+        n += 1;
+        parallel.push(n, line, &mut on_line)?;
+    }
+    parallel.finish(&mut on_line)?;
+    parallel.scanner_mut().flush();
+    drain(parallel.scanner_mut(), &mut out)?;
+    Ok(out)
 }
 
 /// The interpreter over `bytes`, end to end: alerts as NDJSON lines.
@@ -334,6 +401,71 @@ pub fn run(options: &Options) -> Result<(), String> {
         f.match_share = Some(share);
         f.peak_bytes = Some(alloc::peak().saturating_sub(base));
         figures.push(f);
+    }
+
+    // M8: all cores. The compiled rule set end to end on one thread and on two, the
+    // runs alternated (at least five of each, the best kept) so that both see the same
+    // machine; each must give M1's alerts, in M1's order. Printed beside, over all runs
+    // of a configuration: the cores it got (CPU time over wall time), and the share of
+    // the CPU time spent on the scan's own thread (reading, the engine, alerts), which
+    // bounds what more cores can give.
+    if want("M8") {
+        let configs = [1usize, 2];
+        let mut best = [Duration::MAX; 2];
+        // Per configuration: process CPU, scan-thread CPU, wall (seconds).
+        let mut used = [(0.0f64, 0.0f64, 0.0f64); 2];
+        let mut alerts = [0usize; 2];
+        for _ in 0..reps.max(5) {
+            for (i, &threads) in configs.iter().enumerate() {
+                let cpu = cpu_seconds();
+                let own = thread_cpu_seconds();
+                let start = Instant::now();
+                let run = run_threads(all(), &bytes, threads)?;
+                let took = start.elapsed();
+                if let (Some(c0), Some(c1), Some(o0), Some(o1)) =
+                    (cpu, cpu_seconds(), own, thread_cpu_seconds())
+                {
+                    used[i].0 += c1 - c0;
+                    used[i].1 += o1 - o0;
+                    used[i].2 += took.as_secs_f64();
+                }
+                if run != compiled_alerts {
+                    return Err(format!(
+                        "M8: {threads} thread(s) gave {} alerts, M1 {}, or another order",
+                        run.len(),
+                        compiled_alerts.len()
+                    ));
+                }
+                best[i] = best[i].min(took);
+                alerts[i] = run.len();
+            }
+        }
+        for (i, &threads) in configs.iter().enumerate() {
+            let mut f = Figure::new(
+                "M8",
+                format!(
+                    "compiled, end to end, {threads} thread{}",
+                    if threads == 1 { "" } else { "s" }
+                ),
+                "eqlc",
+            );
+            f.rules = n_rules;
+            f.events = events;
+            f.bytes = bytes.len();
+            f.seconds = best[i].as_secs_f64();
+            f.alerts = Some(alerts[i] as u64);
+            figures.push(f);
+            let (cpu, own, wall) = used[i];
+            if wall > 0.0 && cpu > 0.0 {
+                let runs = reps.max(5) as f64;
+                eprintln!(
+                    "eqlc_bench: M8 on {threads} thread(s): {:.2} cores used on average, {:.0} events per CPU-second; the scan's thread {:.0}% of the CPU time",
+                    cpu / wall,
+                    events as f64 * runs / cpu,
+                    (own / cpu).min(1.0) * 100.0
+                );
+            }
+        }
     }
 
     // M2: matching alone. Each event is projected into the scratch space first (not

@@ -1,14 +1,14 @@
 //! `eqlc_bench`: the measuring half of `cargo xtask bench` (see `BENCHMARKS.md`).
 //!
 //! ```text
-//! eqlc_bench [--quick] [--events N] [--json FILE] [--stream-out FILE] [--only M1…M7]
+//! eqlc_bench [--quick] [--events N] [--json FILE] [--stream-out FILE] [--only M1…M8]
 //! ```
 //!
 //! Builds one in-memory NDJSON stream (`streamgen`, with the values the compiled rules
 //! look for mixed in as a rare vocabulary), then measures on those same bytes, in one
 //! run: the parse floors (M3), the compiled rule set end to end (M1) and on pre-read
 //! events (M2), rule subsets (M4), sequence state as open keys grow (M5) and the
-//! reference interpreter (M7). The compiled and interpreted alerts must be identical, or
+//! reference interpreter (M7), and the compiled rule set on one thread and on two (M8). The compiled and interpreted alerts must be identical, or
 //! the run fails. Results go to `--json` (what `cargo xtask bench` reads) and a short
 //! table to stdout.
 
@@ -32,7 +32,7 @@ pub struct Options {
     pub json: Option<PathBuf>,
     pub stream_out: Option<PathBuf>,
     pub rules_dir: PathBuf,
-    /// Only this figure (`M1` … `M7`), for profiling.
+    /// Only this figure (`M1` … `M8`), for profiling.
     pub only: Option<String>,
 }
 

@@ -485,14 +485,32 @@ impl<E> Engine<E> {
         event: impl FnOnce() -> E,
         out: &mut Vec<Alert<E>>,
     ) {
+        let hit = if hits.is_empty() {
+            None
+        } else {
+            Some((event(), std::mem::take(hits)))
+        };
+        self.push_hit(time, hit, out);
+    }
+
+    /// [`Engine::push`] for an event evaluated elsewhere (on a worker thread): its handle
+    /// and what it hit, made already, or `None` when it hit nothing (an empty
+    /// [`SetHits`] counts as nothing).
+    pub fn push_hit(
+        &mut self,
+        time: EventTime,
+        hit: Option<(E, SetHits)>,
+        out: &mut Vec<Alert<E>>,
+    ) {
         self.stats.events = self.stats.events.saturating_add(1);
         let arrival = self.arrival;
         self.arrival = self.arrival.saturating_add(1);
-        let payload = if hits.is_empty() {
-            None
-        } else {
-            self.stats.hit_events = self.stats.hit_events.saturating_add(1);
-            Some(Box::new((event(), std::mem::take(hits))))
+        let payload = match hit {
+            Some((event, hits)) if !hits.is_empty() => {
+                self.stats.hit_events = self.stats.hit_events.saturating_add(1);
+                Some(Box::new((event, hits)))
+            }
+            _ => None,
         };
         let ordinal = match time {
             Ok((ts, tiebreaker)) => Ordinal::new(ts, tiebreaker, arrival),

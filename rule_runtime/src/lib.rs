@@ -3,6 +3,7 @@
 //!
 //! Events in:
 //! * [`stream`]: the NDJSON line reader, the back-end interface, the scan loop.
+//! * [`parallel`]: the scan loop with lines evaluated on worker threads, in input order.
 //! * [`json`]: one pass over a line's bytes that keeps only the fields rules read.
 //! * [`fields`]: a rule set's field table (slots, path trie) and projected events.
 //! * [`event`]: the event model (one trait for field access), JSON events, event output.
@@ -46,6 +47,7 @@ pub mod json;
 pub mod key;
 pub mod options;
 pub mod output;
+pub mod parallel;
 pub mod pattern;
 pub mod ruleset;
 pub mod sample;

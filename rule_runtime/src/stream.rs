@@ -231,7 +231,7 @@ pub trait Backend {
 /// and the rule set's index. Events are kept as their line.
 #[derive(Debug)]
 pub struct CompiledBackend {
-    rules: RuleSet,
+    rules: Arc<RuleSet>,
     projector: JsonProjector,
     fields: Fields,
     scratch: Scratch,
@@ -239,6 +239,10 @@ pub struct CompiledBackend {
 
 impl CompiledBackend {
     pub fn new(rules: RuleSet) -> CompiledBackend {
+        CompiledBackend::shared(Arc::new(rules))
+    }
+
+    fn shared(rules: Arc<RuleSet>) -> CompiledBackend {
         let scratch = rules.scratch();
         CompiledBackend {
             rules,
@@ -246,6 +250,12 @@ impl CompiledBackend {
             fields: Fields::new(),
             scratch,
         }
+    }
+
+    /// Another back end over the same rule set, with its own projector and scratch
+    /// space: one per worker thread of a [`crate::parallel::ParallelScanner`].
+    pub fn worker(&self) -> CompiledBackend {
+        CompiledBackend::shared(Arc::clone(&self.rules))
     }
 
     /// The rule set.
@@ -315,6 +325,36 @@ impl LineStats {
     }
 }
 
+/// The bounds of [`Scanner::set_time_range`] (`None`: every event is matched).
+pub type TimeRange = Option<(Option<i64>, Option<i64>)>;
+
+/// Whether an event read at `time` is matched under `range` (an untimed event is not,
+/// when a bound is set).
+pub fn in_range(range: TimeRange, time: &EventTime) -> bool {
+    match range {
+        None => true,
+        Some((from, to)) => time
+            .as_ref()
+            .is_ok_and(|(ts, _)| from.is_none_or(|f| *ts >= f) && to.is_none_or(|t| *ts < t)),
+    }
+}
+
+/// A line as a worker thread evaluated it ([`crate::parallel`]), for
+/// [`Scanner::push_evaluated`].
+#[derive(Debug)]
+pub enum Evaluated<E> {
+    /// A line of JSON whitespace only.
+    Blank,
+    /// A line that is not an event.
+    Bad(LineError),
+    /// An event: its time, and its handle with what it hit when it hit a rule (and was
+    /// inside the time range).
+    Event {
+        time: EventTime,
+        hit: Option<(E, SetHits)>,
+    },
+}
+
 /// Lines into the engine: evaluates each line with the back end and pushes it.
 pub struct Scanner<B: Backend> {
     backend: B,
@@ -322,7 +362,7 @@ pub struct Scanner<B: Backend> {
     hits: SetHits,
     alerts: Vec<Alert<B::Event>>,
     stats: LineStats,
-    range: Option<(Option<i64>, Option<i64>)>,
+    range: TimeRange,
 }
 
 impl<B: Backend> Scanner<B> {
@@ -361,16 +401,9 @@ impl<B: Backend> Scanner<B> {
         };
         match self.backend.evaluate(text, &mut self.hits) {
             Ok(time) => {
-                self.stats.events += 1;
-                if let Some((from, to)) = self.range {
-                    let inside = time.as_ref().is_ok_and(|(ts, _)| {
-                        from.is_none_or(|f| *ts >= f) && to.is_none_or(|t| *ts < t)
-                    });
-                    if !inside {
-                        self.stats.outside_range += 1;
-                        self.hits.clear();
-                        return Ok(());
-                    }
+                if !self.admit(&time) {
+                    self.hits.clear();
+                    return Ok(());
                 }
                 let backend = &mut self.backend;
                 self.engine.push(
@@ -386,6 +419,45 @@ impl<B: Backend> Scanner<B> {
                 Err(e)
             }
         }
+    }
+
+    /// One line evaluated elsewhere (on a worker thread, [`crate::parallel`]): counted
+    /// and pushed exactly as [`Scanner::push`] would have the line it came from.
+    pub fn push_evaluated(&mut self, line: Evaluated<B::Event>) -> Result<(), LineError> {
+        self.stats.lines += 1;
+        match line {
+            Evaluated::Blank => {
+                self.stats.blank += 1;
+                Ok(())
+            }
+            Evaluated::Bad(e) => {
+                self.stats.reject(&e);
+                Err(e)
+            }
+            Evaluated::Event { time, hit } => {
+                if self.admit(&time) {
+                    self.engine.push_hit(time, hit, &mut self.alerts);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Counts an event and says whether it is inside the time range (counting it when
+    /// not).
+    fn admit(&mut self, time: &EventTime) -> bool {
+        self.stats.events += 1;
+        if in_range(self.range, time) {
+            true
+        } else {
+            self.stats.outside_range += 1;
+            false
+        }
+    }
+
+    /// The time range set by [`Scanner::set_time_range`].
+    pub fn time_range(&self) -> TimeRange {
+        self.range
     }
 
     /// The alerts made final so far, in order (they are removed).

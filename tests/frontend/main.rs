@@ -12,6 +12,7 @@ mod hostile_rules;
 mod roundtrip;
 mod scan_cli;
 mod snapshots;
+mod threads;
 
 use std::path::PathBuf;
 

@@ -570,3 +570,57 @@ fn a_key_alternating_between_stages_forever_keeps_no_state() {
         "{v}"
     );
 }
+
+/// `--threads N` writes what `--threads 1` writes, byte for byte, in every format; it
+/// reports the same skipped lines and its `--stats` are the same (timings and memory
+/// aside). On the sample and a benchmark-like stream with hostile lines.
+#[test]
+fn threads_write_what_one_thread_writes() {
+    let dir = temp("threads");
+    let stream = dir.join("stream.ndjson");
+    std::fs::write(&stream, crate::threads::bench_like(3_000)).unwrap();
+    let stream = stream.to_string_lossy().into_owned();
+    let limit = crate::threads::MAX_LINE_BYTES.to_string();
+    for format in ["jsonl", "json", "csv", "table"] {
+        let run = |threads: &str| {
+            let stats = dir.join(format!("stats-{format}-{threads}.json"));
+            let (code, out, err) = eqlc(
+                &[
+                    "scan",
+                    "--threads",
+                    threads,
+                    "--format",
+                    format,
+                    "--max-line-bytes",
+                    &limit,
+                    "--stats",
+                    stats.to_str().unwrap(),
+                    SAMPLE,
+                    &stream,
+                ],
+                b"",
+            );
+            assert_eq!(code, 0, "{err}");
+            let mut stats: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(&stats).unwrap()).unwrap();
+            let fields = stats.as_object_mut().unwrap();
+            fields.remove("seconds");
+            fields.remove("peak_memory_bytes");
+            let skipped: Vec<String> = err
+                .lines()
+                .filter(|l| l.contains("skipped"))
+                .map(str::to_string)
+                .collect();
+            (text(&out), skipped, stats)
+        };
+        let one = run("1");
+        assert!(one.2["alerts"].as_u64().unwrap() > 0, "{:?}", one.2);
+        assert!(!one.1.is_empty());
+        for threads in ["2", "3"] {
+            assert_eq!(run(threads), one, "--threads {threads} --format {format}");
+        }
+    }
+    let (code, _, err) = eqlc(&["scan", "--threads", "0", SAMPLE], b"");
+    assert_eq!(code, 2, "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

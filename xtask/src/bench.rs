@@ -3,13 +3,13 @@
 //!
 //! The measuring program (`bench/`, its own workspace so its comparison parsers stay out
 //! of eqlc's dependency tree) is built in release mode with the rules compiled in and run
-//! once: every figure it reports (M1–M5, M7's interpreter) comes from one process on one
-//! in-memory stream. Around it this task adds M6 (build times of the rules through the
-//! macro, full runs only) and, with `--python`, the Python `eql` engine on the same
-//! stream (PyPI `eql` 1.0.1 in a virtualenv under `target/`). It prints a table, writes
-//! one CSV row per configuration with `--csv`, and ends with
-//! `bench: M1/M3 = R, compiled/interpreter = X, compiled/python = Y` (`n/a` for what the
-//! run did not measure).
+//! once: every figure it reports (M1–M5, M7's interpreter, M8's threads) comes from one
+//! process on one in-memory stream. Around it this task adds M6 (build times of the rules
+//! through the macro, full runs only) and, with `--python`, the Python `eql` engine on
+//! the same stream (PyPI `eql` 1.0.1 in a virtualenv under `target/`). It prints a
+//! table, writes one CSV row per configuration with `--csv`, and ends with `bench: M1/M3
+//! = R, compiled/interpreter = X, compiled/python = Y, 2 threads/1 thread = T` (`n/a` for
+//! what the run did not measure).
 //!
 //! `--quick` (CI): the rules of `rules/`, a 4,000-event stream, one repetition, no M6; it
 //! reports figures and never fails on speed. A full run compiles the corpus
@@ -193,6 +193,8 @@ fn report(
     let interp = eps(figure(results, "M7", "interpreter"));
     let m2c = eps(figure(results, "M2", "compiled"));
     let m2i = eps(figure(results, "M2", "interpreter"));
+    let m8_one = eps(figure(results, "M8", "compiled, end to end, 1 thread"));
+    let m8_two = eps(figure(results, "M8", "compiled, end to end, 2 threads"));
     let stream = &results["stream"];
     println!(
         "stream: {} events, {} bytes (median {} B, p95 {} B, max {} B); {} alerts ({:.3}% of events), identical compiled and interpreted",
@@ -240,6 +242,7 @@ fn report(
                 )
             }
             "M7" => format!("compiled/interpreter {}", ratio(m1, e)),
+            "M8" => format!("vs 1 thread {}", ratio(e, m8_one)),
             _ => String::new(),
         };
         println!(
@@ -325,10 +328,11 @@ fn report(
         }
     }
     println!(
-        "\nbench: M1/M3 = {}, compiled/interpreter = {}, compiled/python = {}",
+        "\nbench: M1/M3 = {}, compiled/interpreter = {}, compiled/python = {}, 2 threads/1 thread = {}",
         ratio(m1, floor),
         ratio(m1, interp),
-        ratio(m1, python_eps)
+        ratio(m1, python_eps),
+        ratio(m8_two, m8_one)
     );
     ExitCode::SUCCESS
 }
