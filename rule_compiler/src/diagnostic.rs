@@ -37,8 +37,13 @@ pub enum Code {
     Toml,
     /// A required key is missing or has the wrong type.
     RuleKey,
-    /// The rule's language or type is not EQL.
+    /// The rule's language is not one eqlc compiles.
     Language,
+    /// A rule type eqlc does not run yet (`new_terms`, `threshold`, `threat_match` …);
+    /// counted apart in `eqlc check`'s summary.
+    RuleType,
+    /// A KQL query Elasticsearch would reject, or that eqlc cannot type or evaluate.
+    Kql,
     /// The query does not parse.
     Syntax,
     /// A string escape is invalid.
@@ -84,6 +89,8 @@ impl Code {
             Code::Toml => "toml",
             Code::RuleKey => "rule-key",
             Code::Language => "language",
+            Code::RuleType => "rule-type",
+            Code::Kql => "kql",
             Code::Syntax => "syntax",
             Code::Escape => "escape",
             Code::Number => "number",
