@@ -44,6 +44,10 @@ pub enum Code {
     RuleType,
     /// A KQL query Elasticsearch would reject, or that eqlc cannot type or evaluate.
     Kql,
+    /// Warning (lint): KQL whose Kibana meaning likely differs from its evident intent
+    /// (kql-semantics.md D.7): a quoted `*`, a `?`, `\t`/`\r`/`\n` in a quoted value, an
+    /// unquoted multi-token value on a text field, whitespace inside a wildcard value.
+    KqlLint,
     /// The query does not parse.
     Syntax,
     /// A string escape is invalid.
@@ -91,6 +95,7 @@ impl Code {
             Code::Language => "language",
             Code::RuleType => "rule-type",
             Code::Kql => "kql",
+            Code::KqlLint => "kql-lint",
             Code::Syntax => "syntax",
             Code::Escape => "escape",
             Code::Number => "number",

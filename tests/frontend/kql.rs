@@ -622,3 +622,48 @@ fn every_kql_corpus_rule_parses_and_query_rules_compile() {
     let tokens = rule_compiler::codegen::generate(&rules.rules, &Default::default());
     syn::parse2::<syn::File>(tokens).expect("the generated code parses as Rust");
 }
+
+fn lints(query: &str) -> Vec<String> {
+    let f = check(query, "");
+    assert!(!f.has_errors(), "{}", f.render());
+    f.diagnostics
+        .iter()
+        .filter(|d| d.code == Code::KqlLint)
+        .map(|d| d.message.clone())
+        .collect()
+}
+
+#[test]
+fn lints_flag_the_d7_quirks_without_changing_meaning() {
+    let one = |q: &str, what: &str| {
+        let ls = lints(q);
+        assert!(
+            ls.len() == 1 && ls[0].contains(what),
+            "{q}: expected one lint about {what}, got {ls:?}"
+        );
+    };
+    one("url.path:\"*splunkd*\"", "literal asterisk");
+    one("destination.domain:store?.gofile.io", "`?` is a literal");
+    one("file.path:*GitHub?Copilot*", "`?` is a literal");
+    one("file.directory:\"C:\\Program Files\\tmp\"", "\\t");
+    one("message:op-geth", "any one of the tokens op, geth");
+    one("process.args:(*a.xml\n  */b.json)", "newline");
+    // Clean queries give none.
+    for q in [
+        "process.name:cmd.exe",
+        "file.directory:\"C:\\\\temp\"",
+        "message:\"op-geth\"",
+        "message:segfault",
+        "process.args:(*a.xml or */b.json)",
+    ] {
+        assert_eq!(lints(q), Vec::<String>::new(), "{q}");
+    }
+    // The meaning is Kibana's all the same.
+    vectors(
+        "file.directory:\"C:\\Program Files\\tmp\"",
+        &[
+            (r#"{"file":{"directory":"C:\\Program Files\\tmp"}}"#, false),
+            (r#"{"file":{"directory":"C:\\Program Files\tmp"}}"#, true),
+        ],
+    );
+}

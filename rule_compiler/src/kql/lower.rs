@@ -36,6 +36,8 @@ pub struct KqlLowerer<'m> {
     /// Field path → id, in first-use order.
     pub ids: BTreeMap<String, FieldId>,
     pub diagnostics: Vec<Diagnostic>,
+    /// The query text (for lints that look at how a value was written).
+    pub source: String,
 }
 
 /// How a resolved field is typed.
@@ -172,6 +174,98 @@ impl<'m> KqlLowerer<'m> {
             mappings,
             ids: BTreeMap::new(),
             diagnostics: Vec::new(),
+            source: String::new(),
+        }
+    }
+
+    fn lint(&mut self, span: Span, message: String, help: &str) {
+        if span.end > span.start {
+            self.diagnostics.push(
+                Diagnostic::warning(Code::KqlLint, span, message).with_help(help.to_string()),
+            );
+        }
+    }
+
+    /// Lints (warnings only, never a change of meaning) for a value on a field of `kind`
+    /// (kql-semantics.md D.7, E.1).
+    fn lint_value(&mut self, path: &str, kind: &Kind, value: &Lit) {
+        let written = self
+            .source
+            .get(value.span.start..value.span.end)
+            .unwrap_or("")
+            .to_string();
+        match &value.kind {
+            LitKind::Quoted(s) => {
+                if s.contains('*') {
+                    self.lint(
+                        value.span,
+                        format!("`*` inside quotes is a literal asterisk: `{path}` must contain `*` itself"),
+                        "remove the quotes (and escape special characters with `\\`) to make `*` a wildcard",
+                    );
+                }
+                let body = written.get(1..written.len().saturating_sub(1)).unwrap_or("");
+                let mut escapes = Vec::new();
+                let mut it = body.chars();
+                while let Some(c) = it.next() {
+                    if c == '\\' {
+                        if let Some(e @ ('t' | 'r' | 'n')) = it.next() {
+                            escapes.push(format!("\\{e}"));
+                        }
+                    }
+                }
+                if !escapes.is_empty() {
+                    escapes.dedup();
+                    self.lint(
+                        value.span,
+                        format!(
+                            "{} in a quoted KQL value is a control character (TAB, CR, LF), not a backslash and a letter",
+                            escapes.join(", ")
+                        ),
+                        "write `\\\\` for a backslash inside quotes (`\"C:\\\\temp\"`)",
+                    );
+                }
+            }
+            LitKind::Unquoted(s) if s.contains('?') => self.lint(
+                value.span,
+                format!("`?` is a literal character in KQL, not a one-character wildcard: `{path}` must contain `?`"),
+                "KQL has only the `*` wildcard (kql-semantics.md A.4)",
+            ),
+            LitKind::Wildcard(p) => {
+                if p.contains(&Piece::Char('?')) {
+                    self.lint(
+                        value.span,
+                        format!("`?` is a literal character in KQL wildcards: `{path}` must contain `?`"),
+                        "KQL has only the `*` wildcard (kql-semantics.md A.4)",
+                    );
+                }
+                if p.iter().any(|x| matches!(x, Piece::Char(c) if c.is_whitespace())) {
+                    let what = if p.contains(&Piece::Char('\n')) {
+                        "a newline (two values without `or` between them?)"
+                    } else {
+                        "whitespace"
+                    };
+                    self.lint(
+                        value.span,
+                        format!("this wildcard value contains {what}"),
+                        "values in a list need `or` between them; on non-keyword fields whitespace also splits the pattern into alternatives (kql-semantics.md A.5, C.5)",
+                    );
+                }
+            }
+            _ => {}
+        }
+        if let (Kind::Text(a), LitKind::Unquoted(s)) = (kind, &value.kind) {
+            let mut tokens = Vec::new();
+            analyze(*a, s, &mut tokens);
+            if tokens.len() > 1 {
+                self.lint(
+                    value.span,
+                    format!(
+                        "`{path}` is analysed: the unquoted `{s}` matches any one of the tokens {}",
+                        tokens.join(", ")
+                    ),
+                    "quote the value to match the words in this order (a phrase)",
+                );
+            }
         }
     }
 
@@ -346,6 +440,7 @@ impl<'m> KqlLowerer<'m> {
         if value.is_lone_wildcard() {
             return self.leaf(path, &kind, Query::Exists);
         }
+        self.lint_value(path, &kind, value);
         if let Kind::Unsupported(t) = &kind {
             return self.error(
                 value.span,

@@ -58,6 +58,7 @@ pub fn lower_kql_rule_with(rule: &LoadedRule, mappings: &Mappings) -> KqlLowered
         }
     };
     let mut l = KqlLowerer::new(mappings);
+    l.source = rule.query.clone();
     let category = l.field(DEFAULT_CATEGORY_FIELD);
     let mut parts = vec![l.cond(&ast, "")];
     out.query_diagnostics.append(&mut l.diagnostics);
