@@ -6,9 +6,11 @@
 //!   schemas;
 //! * [`lower`]: the typed lowering into the IR's [`crate::ir::Leaf::Kql`] leaves (one
 //!   event condition, no category), and the `[[rule.filters]]` Query DSL evaluator;
+//! * [`dsl`]: the Elasticsearch query Kibana would build (`eqlc check --emit-dsl`);
 //!
 //! The analyzers themselves run on event values, so they live in `rule_runtime::kql`.
 
+pub mod dsl;
 pub mod lower;
 pub mod mapping;
 pub mod parser;
