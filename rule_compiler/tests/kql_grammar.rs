@@ -242,3 +242,31 @@ fn errors_point_at_the_furthest_failure() {
     let at = err(q);
     assert_eq!(at, q.len());
 }
+
+#[test]
+fn hostile_nesting_and_length_are_limits_not_crashes() {
+    let deep = format!("{}k:a{}", "(".repeat(100_000), ")".repeat(100_000));
+    let d = parse_kql(&deep).expect_err("too deep");
+    assert_eq!(d.code, rule_compiler::Code::Limit);
+    let nested = format!("{}k:a{}", "a:{".repeat(100), "}".repeat(100));
+    assert_eq!(
+        parse_kql(&nested).expect_err("too deep").code,
+        rule_compiler::Code::Limit
+    );
+    // 64 levels are fine; parentheses inside quotes and escaped ones do not count.
+    let ok64 = format!("{}k:a{}", "(".repeat(64), ")".repeat(64));
+    assert!(parse_kql(&ok64).is_ok());
+    let quoted = format!("k:\"{}\" and j:\\({}", "(".repeat(100), "\\(".repeat(100));
+    assert!(parse_kql(&quoted).is_ok(), "{quoted}");
+    let long = format!("k:{}", "a".repeat(300 * 1024));
+    assert_eq!(
+        parse_kql(&long).expect_err("too long").code,
+        rule_compiler::Code::Limit
+    );
+    // Long flat chains are iterative, not recursive.
+    let chain = (0..20_000)
+        .map(|i| format!("k:v{i}"))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    assert!(parse_kql(&chain).is_ok());
+}

@@ -120,8 +120,58 @@ pub enum Node {
     },
 }
 
+/// The most nested groups (`(`, `{`) a KQL query may open, as for EQL
+/// ([`crate::parser::MAX_NESTING_DEPTH`]): the parser, the lowering and both back ends
+/// recurse once per level.
+pub const MAX_KQL_DEPTH: usize = crate::parser::MAX_NESTING_DEPTH;
+
+/// Where a query opens more than [`MAX_KQL_DEPTH`] groups (counting `(` and `{` outside
+/// quoted strings and not escaped; an over-estimate is harmless: it only rejects).
+fn too_deep(src: &str) -> Option<usize> {
+    let (mut depth, mut quoted, mut escaped) = (0usize, false, false);
+    for (i, c) in src.char_indices() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' => escaped = true,
+            '"' => quoted = !quoted,
+            '(' | '{' if !quoted => {
+                depth += 1;
+                if depth > MAX_KQL_DEPTH {
+                    return Some(i);
+                }
+            }
+            ')' | '}' if !quoted => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Parse a KQL query, as Kibana's `fromKueryExpression` does.
 pub fn parse_kql(src: &str) -> Result<Node, Diagnostic> {
+    if src.len() > crate::parser::MAX_QUERY_LEN {
+        return Err(Diagnostic::error(
+            Code::Limit,
+            Span::new(0, 0),
+            format!(
+                "query is {} bytes long; the limit is {} bytes",
+                src.len(),
+                crate::parser::MAX_QUERY_LEN
+            ),
+        )
+        .with_help("split the rule into several rules"));
+    }
+    if let Some(at) = too_deep(src) {
+        return Err(Diagnostic::error(
+            Code::Limit,
+            Span::new(at, at + 1),
+            format!("query is nested more than {MAX_KQL_DEPTH} levels deep"),
+        )
+        .with_help("flatten the query: `a or (b or c)` is `a or b or c`"));
+    }
     let mut p = P {
         s: src,
         pos: 0,
