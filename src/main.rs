@@ -33,6 +33,11 @@ enum Command {
         /// Print only errors and the summary line.
         #[arg(long, short)]
         quiet: bool,
+        /// Print, for each KQL rule, the Elasticsearch query DSL Kibana's detection
+        /// engine would build from it (typed with eqlc's bundled field mappings), one
+        /// JSON object per line, instead of the diagnostics.
+        #[arg(long)]
+        emit_dsl: bool,
         /// Rule files or folders (walked recursively); default `rules/`.
         #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
@@ -256,8 +261,15 @@ fn main() -> ExitCode {
         Command::Check {
             schema,
             quiet,
+            emit_dsl,
             paths,
-        } => check(schema, quiet, paths),
+        } => {
+            if emit_dsl {
+                emit_dsl_of(paths)
+            } else {
+                check(schema, quiet, paths)
+            }
+        }
         Command::Scan(args) => scan(args),
         Command::Rules { select, format } => list_rules(&select.selection(), format),
         Command::Completions { shell } => {
@@ -386,6 +398,49 @@ fn check(schema_path: Option<PathBuf>, quiet: bool, mut paths: Vec<PathBuf>) -> 
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// `eqlc check --emit-dsl`: the DSL of every KQL rule under `paths`, one JSON line each
+/// (`{"file", "rule_id", "dsl"}`, or `"error"` for a query that does not parse).
+fn emit_dsl_of(paths: Vec<PathBuf>) -> ExitCode {
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from("rules")]
+    } else {
+        paths
+    };
+    let files = match rule_compiler::source::collect_rule_files(&paths) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("eqlc: cannot read the rules: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut failed = false;
+    for path in files {
+        let rule = match rule_compiler::source::load_rule_file(&path) {
+            Ok(r) if r.meta.language == "kuery" => r,
+            _ => continue,
+        };
+        let mut line = serde_json::json!({
+            "file": path.display().to_string(),
+            "rule_id": rule.meta.rule_id,
+        });
+        match rule_compiler::kql::dsl::rule_dsl(&rule, rule_compiler::kql::Mappings::bundled()) {
+            Ok(dsl) => line["dsl"] = dsl,
+            Err(d) => {
+                failed = true;
+                line["error"] = serde_json::Value::from(d.message);
+            }
+        }
+        if let Err(code) = print_out(&format!("{line}\n")) {
+            return code;
+        }
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

@@ -16,7 +16,6 @@
 use rule_compiler::interpreter::{
     InterpretedRule, InterpretedRules, InterpreterBackend, InterpreterOptions,
 };
-use rule_compiler::ir::lower_rule;
 use rule_compiler::ruleset::check_paths;
 use rule_runtime::caps::{self, Cap};
 use rule_runtime::engine::{Engine, EngineConfig};
@@ -158,9 +157,20 @@ pub fn load_interpreted(
             dir.display()
         ));
     }
+    let unsupported = report.unsupported();
+    if !unsupported.is_empty() {
+        let list: Vec<String> = unsupported
+            .iter()
+            .map(|(t, n)| format!("{n} {t}"))
+            .collect();
+        eprintln!(
+            "eqlc: not scanning the rules of types eqlc does not run yet: {}",
+            list.join(", ")
+        );
+    }
     let mut rules = Vec::new();
     for f in &report.files {
-        let Some((rule, query)) = f.ok() else {
+        let Some(rule) = f.rule.as_ref().filter(|_| !f.has_errors()) else {
             continue;
         };
         let file = f
@@ -178,8 +188,10 @@ pub fn load_interpreted(
         if !selection.selects(&facts) {
             continue;
         }
-        let ir =
-            lower_rule(rule, query).map_err(|e| format!("{}: {}", f.path.display(), e.message))?;
+        let Some(lowered) = f.lowered() else {
+            continue;
+        };
+        let ir = lowered.map_err(|e| format!("{}: {}", f.path.display(), e.message))?;
         let info = Arc::new(rule_compiler::interpreter::rule_info(&rule.meta));
         rules.push(
             InterpretedRule::new(&ir, info, options)

@@ -170,6 +170,7 @@ fn front_end_file(
             text: e.text,
             rule: None,
             query: None,
+            ir: None,
             diagnostics: e.diagnostics,
         },
     };

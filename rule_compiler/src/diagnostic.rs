@@ -37,8 +37,17 @@ pub enum Code {
     Toml,
     /// A required key is missing or has the wrong type.
     RuleKey,
-    /// The rule's language or type is not EQL.
+    /// The rule's language is not one eqlc compiles.
     Language,
+    /// A rule type eqlc does not run yet (`new_terms`, `threshold`, `threat_match` …);
+    /// counted apart in `eqlc check`'s summary.
+    RuleType,
+    /// A KQL query Elasticsearch would reject, or that eqlc cannot type or evaluate.
+    Kql,
+    /// Warning (lint): KQL whose Kibana meaning likely differs from its evident intent
+    /// (kql-semantics.md D.7): a quoted `*`, a `?`, `\t`/`\r`/`\n` in a quoted value, an
+    /// unquoted multi-token value on a text field, whitespace inside a wildcard value.
+    KqlLint,
     /// The query does not parse.
     Syntax,
     /// A string escape is invalid.
@@ -84,6 +93,9 @@ impl Code {
             Code::Toml => "toml",
             Code::RuleKey => "rule-key",
             Code::Language => "language",
+            Code::RuleType => "rule-type",
+            Code::Kql => "kql",
+            Code::KqlLint => "kql-lint",
             Code::Syntax => "syntax",
             Code::Escape => "escape",
             Code::Number => "number",

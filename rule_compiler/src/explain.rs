@@ -1752,6 +1752,7 @@ fn build_node(c: &Cond, ctx: &Ctx, p: &Printer<'_>) -> Result<XNode, String> {
 fn build_leaf(l: &Leaf, ctx: &Ctx, p: &Printer<'_>) -> Result<XLeaf, String> {
     let compiled = ctx.cond(&Cond::Leaf(l.clone()))?;
     let mut operands = Vec::new();
+    let kql_field;
     let values: Vec<&ValueIr> = match l {
         Leaf::Compare { lhs, rhs, .. } => vec![lhs, rhs],
         Leaf::IsNull(v)
@@ -1759,6 +1760,10 @@ fn build_leaf(l: &Leaf, ctx: &Ctx, p: &Printer<'_>) -> Result<XLeaf, String> {
         | Leaf::Wildcard { value: v, .. }
         | Leaf::Regex { value: v, .. }
         | Leaf::InSet { value: v, .. } => vec![v],
+        Leaf::Kql { field, .. } => {
+            kql_field = ValueIr::Field(*field);
+            vec![&kql_field]
+        }
     };
     for v in values {
         match v {
@@ -1832,6 +1837,7 @@ fn cond_fields(c: &Cond, p: &Printer<'_>, out: &mut Vec<String>) {
             | Leaf::Wildcard { value: v, .. }
             | Leaf::Regex { value: v, .. }
             | Leaf::InSet { value: v, .. } => fields_of(v, p, out),
+            Leaf::Kql { field, .. } => out.push(p.field(*field).to_string()),
         },
     }
 }
@@ -2028,6 +2034,7 @@ fn case_rule(l: &Leaf) -> Option<&'static str> {
         Leaf::Compare { lhs, rhs, .. } => call_rule(lhs).or_else(|| call_rule(rhs)),
         Leaf::Truthy(v) => call_rule(v),
         Leaf::IsNull(_) => None,
+        Leaf::Kql { test, .. } => Some(crate::kql::case_rule(test)),
     }
 }
 
@@ -2159,6 +2166,7 @@ impl Printer<'_> {
                 self.list(set.iter().map(|l| self.lit(l)).collect())
             ),
             Leaf::Truthy(v) => self.value(v),
+            Leaf::Kql { field, test } => crate::kql::describe(self.field(*field), test),
         }
     }
 

@@ -281,6 +281,8 @@ pub(crate) enum CCond {
     Regex(CVal, Vec<RegexMatcher>),
     InSet(CVal, InSet),
     Truthy(CVal),
+    /// A KQL leaf: some value of the field satisfies the test.
+    Kql(FieldId, rule_runtime::kql::KqlTest),
 }
 
 pub(crate) enum CVal {
@@ -395,6 +397,7 @@ impl Ctx {
                     CCond::InSet(self.value(value)?, InSet::new(lits.iter(), *insensitive))
                 }
                 Leaf::Truthy(v) => CCond::Truthy(self.value(v)?),
+                Leaf::Kql { field, test } => CCond::Kql(*field, test.clone()),
             },
         })
     }
@@ -499,6 +502,7 @@ impl<'e, E: Event> Row<'e, E> {
                 .any(|x| res.iter().any(|r| r.matches_value(x))),
             CCond::InSet(v, set) => self.value(v).iter().any(|x| set.contains(x)),
             CCond::Truthy(v) => self.value(v).iter().any(|x| matches!(x, Value::Bool(true))),
+            CCond::Kql(id, test) => self.field(*id).iter().any(|x| test.matches_value(x)),
         }
     }
 

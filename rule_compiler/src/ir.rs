@@ -158,6 +158,13 @@ pub enum Leaf {
     /// A value used as a condition (`where true`, `where ?flag`, `where startsWith(…)`):
     /// true iff some value is `true`.
     Truthy(ValueIr),
+    /// A KQL predicate (the KQL front end's leaf): true iff some value of the field,
+    /// indexed as Elasticsearch would index it, satisfies the query Kibana builds
+    /// (`rule_runtime::kql`). A missing field satisfies nothing.
+    Kql {
+        field: FieldId,
+        test: rule_runtime::kql::KqlTest,
+    },
 }
 
 /// A literal value.
@@ -524,7 +531,7 @@ fn dedup_keep_order(v: &mut Vec<String>) {
     v.retain(|s| seen.insert(s.clone()));
 }
 
-fn remap_fields(q: &mut QueryIr, remap: &[FieldId]) {
+pub(crate) fn remap_fields(q: &mut QueryIr, remap: &[FieldId]) {
     fn stage(s: &mut StageIr, remap: &[FieldId]) {
         cond(&mut s.filter.condition, remap);
         for k in &mut s.keys {
@@ -546,6 +553,7 @@ fn remap_fields(q: &mut QueryIr, remap: &[FieldId]) {
                 | Leaf::Wildcard { value: v, .. }
                 | Leaf::Regex { value: v, .. }
                 | Leaf::InSet { value: v, .. } => value(v, remap),
+                Leaf::Kql { field, .. } => *field = remap[*field as usize],
             },
         }
     }

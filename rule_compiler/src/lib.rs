@@ -13,6 +13,7 @@
 //! * [`checker`]: what parses but Elasticsearch would reject, and schema warnings.
 //! * [`diagnostic`]: errors and warnings with `file:line:col`, a snippet and a caret.
 //! * [`ir`]: the checked query lowered to plain data for the back ends.
+//! * [`kql`]: the KQL front end (Kibana's `kuery` rules): parser, typed lowering to the IR.
 //! * [`plan`]: the rule set as one unit: its atoms and each rule's required disjunction.
 //! * [`codegen`]: the IR as specialised Rust (the proc-macro's and `cargo xtask generate`'s).
 //! * [`gen`]: events generated from a rule: matching examples and near misses.
@@ -29,6 +30,7 @@ pub mod functions;
 pub mod gen;
 pub mod interpreter;
 pub mod ir;
+pub mod kql;
 pub mod lucene_regex;
 pub mod parser;
 pub mod plan;

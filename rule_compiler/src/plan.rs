@@ -272,6 +272,7 @@ impl Plan {
             | Leaf::Wildcard { value: v, .. }
             | Leaf::Regex { value: v, .. }
             | Leaf::InSet { value: v, .. } => visit(v),
+            Leaf::Kql { .. } => {}
         }
     }
 

@@ -5,6 +5,7 @@
 use crate::ast::{Query, Span};
 use crate::checker::check_query;
 use crate::diagnostic::{render_capped_with, Code, Diagnostic, RenderOptions, Severity};
+use crate::ir::{lower_rule, LowerError, RuleIr};
 use crate::parser::parse_query;
 use crate::schema::Schema;
 use crate::source::{collect_rule_files, load_rule_file, LoadedRule};
@@ -19,8 +20,11 @@ pub struct CheckedFile {
     pub text: String,
     /// The loaded rule, if the file loaded.
     pub rule: Option<LoadedRule>,
-    /// The parsed query, if it parsed.
+    /// The parsed query, if it parsed (EQL rules).
     pub query: Option<Query>,
+    /// The lowered rule of a KQL `query` rule (KQL is typed while it is lowered, so
+    /// checking lowers it), if it lowered without errors.
+    pub ir: Option<RuleIr>,
     /// Every diagnostic, with spans relative to `text`.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -74,6 +78,28 @@ impl CheckedFile {
         )
     }
 
+    /// The rule type this file has that eqlc does not run yet (`new_terms` …).
+    pub fn unsupported_type(&self) -> Option<&str> {
+        self.diagnostics
+            .iter()
+            .any(|d| d.code == Code::RuleType)
+            .then(|| self.rule.as_ref().map(|r| r.meta.rule_type.as_str()))
+            .flatten()
+    }
+
+    /// The rule lowered to IR (EQL or KQL), when it checked without errors; `None` if it
+    /// did not, `Err` if lowering fails.
+    pub fn lowered(&self) -> Option<Result<RuleIr, LowerError>> {
+        if self.has_errors() {
+            return None;
+        }
+        if let Some(ir) = &self.ir {
+            return Some(Ok(ir.clone()));
+        }
+        let (rule, query) = self.ok()?;
+        Some(lower_rule(rule, query))
+    }
+
     /// The rule and its query, when it checked without errors.
     pub fn ok(&self) -> Option<(&LoadedRule, &Query)> {
         match (&self.rule, &self.query) {
@@ -85,6 +111,9 @@ impl CheckedFile {
 
 /// Parse and check one loaded rule.
 pub fn check_rule(rule: LoadedRule, schema: Option<&Schema>) -> CheckedFile {
+    if rule.meta.language == "kuery" {
+        return check_kql_rule(rule);
+    }
     let (query, diagnostics) = match parse_query(&rule.query) {
         Ok(q) => {
             let ds = check_query(&q, schema);
@@ -100,8 +129,71 @@ pub fn check_rule(rule: LoadedRule, schema: Option<&Schema>) -> CheckedFile {
         text: rule.text.clone(),
         rule: Some(rule),
         query,
+        ir: None,
         diagnostics,
     }
+}
+
+/// Check a KQL rule: a `query` rule is parsed and lowered with the bundled mappings;
+/// other types are reported by name (not supported yet).
+fn check_kql_rule(rule: LoadedRule) -> CheckedFile {
+    let mut diagnostics = Vec::new();
+    let mut ir = None;
+    let t = rule.meta.rule_type.as_str();
+    if crate::kql::rule_type_supported(t) {
+        let lowered = crate::kql::lower_kql_rule(&rule);
+        diagnostics.extend(
+            lowered
+                .query_diagnostics
+                .into_iter()
+                .map(|d| rule.locate(d)),
+        );
+        diagnostics.extend(lowered.file_diagnostics);
+        ir = lowered.ir;
+    } else {
+        // The query still has to be KQL Kibana accepts.
+        if let Err(d) = crate::kql::parse_kql(&rule.query) {
+            diagnostics.push(rule.locate(d));
+        }
+        let what = if t.is_empty() {
+            "KQL rules without a `type`".to_string()
+        } else {
+            format!("`{t}` rules")
+        };
+        let at = find_key(&rule.text, "type");
+        diagnostics.push(
+            Diagnostic::error(Code::RuleType, at, format!("{what} are not supported yet"))
+                .with_help("eqlc runs KQL rules of type `query`: new_terms, threshold and threat_match rules need state across events and indices that eqlc does not keep yet"),
+        );
+    }
+    diagnostics.sort_by_key(|d| (d.span.map(|s| s.start), d.severity));
+    CheckedFile {
+        path: rule.path.clone(),
+        text: rule.text.clone(),
+        rule: Some(rule),
+        query: None,
+        ir,
+        diagnostics,
+    }
+}
+
+/// The span of the first `key = …` line's key.
+fn find_key(text: &str, key: &str) -> Option<Span> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim_start();
+        if let Some(rest) = t.strip_prefix(key) {
+            if rest.trim_start().starts_with('=') {
+                let start = offset + line.len() - t.len();
+                return Some(Span::new(
+                    start,
+                    start + line.trim_end().len() - (line.len() - t.len()),
+                ));
+            }
+        }
+        offset += line.len();
+    }
+    None
 }
 
 /// Load and check one file.
@@ -113,6 +205,7 @@ pub fn check_file(path: &Path, schema: Option<&Schema>) -> CheckedFile {
             text: e.text,
             rule: None,
             query: None,
+            ir: None,
             diagnostics: e.diagnostics,
         },
     }
@@ -129,12 +222,29 @@ impl RuleSetReport {
         self.files.len()
     }
 
+    /// Files with errors, rules of unsupported types not counted.
     pub fn failed(&self) -> usize {
-        self.files.iter().filter(|f| f.has_errors()).count()
+        self.files
+            .iter()
+            .filter(|f| f.has_errors() && f.unsupported_type().is_none())
+            .count()
+    }
+
+    /// Rules of a type eqlc does not run yet, per type (sorted by count, then name).
+    pub fn unsupported(&self) -> Vec<(String, usize)> {
+        let mut by: HashMap<String, usize> = HashMap::new();
+        for f in &self.files {
+            if let Some(t) = f.unsupported_type() {
+                *by.entry(t.to_string()).or_default() += 1;
+            }
+        }
+        let mut v: Vec<(String, usize)> = by.into_iter().collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        v
     }
 
     pub fn ok(&self) -> usize {
-        self.checked() - self.failed()
+        self.files.iter().filter(|f| !f.has_errors()).count()
     }
 
     pub fn warnings(&self) -> usize {
@@ -150,6 +260,15 @@ impl RuleSetReport {
             self.ok(),
             self.failed()
         );
+        let unsupported = self.unsupported();
+        if !unsupported.is_empty() {
+            let n: usize = unsupported.iter().map(|u| u.1).sum();
+            let list: Vec<String> = unsupported
+                .iter()
+                .map(|(t, c)| format!("{t} {c}"))
+                .collect();
+            s.push_str(&format!(", {n} not supported yet ({})", list.join(", ")));
+        }
         if w > 0 {
             s.push_str(&format!(" ({w} warning{})", if w == 1 { "" } else { "s" }));
         }

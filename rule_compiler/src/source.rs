@@ -271,7 +271,10 @@ fn load_toml(path: &Path, text: String) -> Result<LoadedRule, LoadError> {
     let language = rule.language.clone().unwrap_or_default();
     let rule_type = rule.rule_type.clone().unwrap_or_default();
     let lang_ok = language == "eql" || (language.is_empty() && rule_type == "eql");
-    if !lang_ok {
+    if language == "kuery" {
+        // KQL rules load whatever their type: `query` rules compile, the other types
+        // are reported by name when checked (ruleset::check_rule).
+    } else if !lang_ok {
         let what = if language.is_empty() {
             "a rule without `language`".to_string()
         } else {
@@ -280,7 +283,7 @@ fn load_toml(path: &Path, text: String) -> Result<LoadedRule, LoadError> {
         let at = find_key(&text, "language").unwrap_or(rule_span);
         errors.push(
             Diagnostic::error(Code::Language, at, format!("{what} are not supported yet"))
-                .with_help("eqlc compiles EQL rules: `language = \"eql\"`, `type = \"eql\"`"),
+                .with_help("eqlc compiles EQL rules (`language = \"eql\"`, `type = \"eql\"`) and KQL `query` rules (`language = \"kuery\"`)"),
         );
     } else if !rule_type.is_empty() && rule_type != "eql" {
         let at = find_key(&text, "type").unwrap_or(rule_span);
@@ -528,9 +531,19 @@ mod tests {
 
     #[test]
     fn other_language_is_not_supported() {
-        let text = "[rule]\nrule_id = \"x\"\nname = \"n\"\nlanguage = \"kuery\"\ntype = \"query\"\nquery = 'a:b'\n";
+        let text = "[rule]\nrule_id = \"x\"\nname = \"n\"\nlanguage = \"esql\"\ntype = \"esql\"\nquery = 'from x'\n";
         let e = load_rule_str(Path::new("t.toml"), text.into(), RuleFormat::Toml).unwrap_err();
         assert_eq!(e.diagnostics[0].code, Code::Language);
-        assert!(e.diagnostics[0].message.contains("kuery"));
+        assert!(e.diagnostics[0].message.contains("esql"));
+    }
+
+    #[test]
+    fn kql_rules_load_whatever_their_type() {
+        for t in ["query", "new_terms"] {
+            let text = format!("[rule]\nrule_id = \"x\"\nname = \"n\"\nlanguage = \"kuery\"\ntype = \"{t}\"\nquery = 'a:b'\n");
+            let r = load(&text);
+            assert_eq!(r.meta.language, "kuery");
+            assert_eq!(r.meta.rule_type, t);
+        }
     }
 }

@@ -45,6 +45,7 @@ pub mod functions;
 pub mod index;
 pub mod json;
 pub mod key;
+pub mod kql;
 pub mod options;
 pub mod output;
 pub mod parallel;

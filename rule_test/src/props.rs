@@ -203,6 +203,9 @@ fn visit_cond(c: &Cond, ins: &mut BTreeSet<u32>, other: &mut BTreeSet<u32>) {
             | Leaf::Wildcard { value: v, .. }
             | Leaf::Regex { value: v, .. }
             | Leaf::InSet { value: v, .. } => visit_value(v, ins, other),
+            Leaf::Kql { field, .. } => {
+                other.insert(*field);
+            }
         },
     }
 }

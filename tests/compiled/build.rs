@@ -1,6 +1,7 @@
 //! Generates, into `OUT_DIR` (never the source tree), with `rule_compiler::codegen::generate`:
 //!
 //! * `differential.rs`: the rules of `rules/` plus the random rules, one rule set;
+//! * `kql.rs`: the KQL rules of `kql_rules/`, one rule set;
 //! * `random_rules.json`: each random rule's id, name, file, query text and IR, and the
 //!   candidates dropped at generation time with the reason (the tests rebuild the
 //!   interpreter's matchers from the same query text and check the IR is the same);
@@ -75,6 +76,21 @@ fn main() {
             },
         )
         .to_string(),
+    );
+
+    // The KQL rules of kql_rules/, one rule set.
+    let kql_dir = manifest.join("kql_rules");
+    println!("cargo:rerun-if-changed={}", kql_dir.display());
+    let (kql_rules, kql_files) = match rules_from_dir(&kql_dir) {
+        Ok(r) => r,
+        Err(errors) => panic!("kql_rules/ does not compile:\n{}", errors.join("\n")),
+    };
+    for f in &kql_files {
+        println!("cargo:rerun-if-changed={}", f.display());
+    }
+    write(
+        &out.join("kql.rs"),
+        &generate(&kql_rules, &GenOptions::default()).to_string(),
     );
 
     // The conformance suite, one rule set per data set.

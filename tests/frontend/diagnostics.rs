@@ -24,6 +24,7 @@ fn check_text(name: &str, text: String, schema: Option<&Schema>) -> CheckedFile 
             text: e.text,
             rule: None,
             query: None,
+            ir: None,
             diagnostics: e.diagnostics,
         },
     }
@@ -124,10 +125,10 @@ fn wrong_key_type() {
 
 #[test]
 fn other_language() {
-    let text = rule_text("kuery", "query = 'process.name : \"a\"'")
-        .replace("language = \"eql\"", "language = \"kuery\"")
-        .replace("type = \"eql\"", "type = \"query\"");
-    diag_snapshot!("language", Code::Language, check_text("kuery", text, None));
+    let text = rule_text("esql", "query = 'from logs-* | limit 1'")
+        .replace("language = \"eql\"", "language = \"esql\"")
+        .replace("type = \"eql\"", "type = \"esql\"");
+    diag_snapshot!("language", Code::Language, check_text("esql", text, None));
 }
 
 #[test]
@@ -336,4 +337,40 @@ fn schema_warnings() {
     assert_eq!(f.warnings(), 3, "{}", f.render());
     assert_kind(&f, Code::TypeMismatch);
     diag_snapshot!("schema_warnings", Code::UnknownField, f);
+}
+
+fn kql_rule(name: &str, rule_type: &str, query: &str) -> CheckedFile {
+    let text = rule_text(name, &format!("query = '''\n{query}\n'''"))
+        .replace("language = \"eql\"", "language = \"kuery\"")
+        .replace("type = \"eql\"", &format!("type = \"{rule_type}\""));
+    check_text(name, text, None)
+}
+
+#[test]
+fn kql_syntax_error() {
+    diag_snapshot!(
+        "kql_syntax",
+        Code::Syntax,
+        kql_rule(
+            "kql_syntax",
+            "query",
+            "event.category:process and\n  process.executable:C:\\Windows\\*"
+        )
+    );
+}
+
+#[test]
+fn kql_wildcard_on_an_ip_field() {
+    diag_snapshot!(
+        "kql_ip_wildcard",
+        Code::Kql,
+        kql_rule("kql_ip_wildcard", "query", "destination.ip:10.*")
+    );
+}
+
+#[test]
+fn kql_rule_type_not_supported_yet() {
+    let f = kql_rule("kql_new_terms", "new_terms", "event.category:process");
+    assert_eq!(f.unsupported_type(), Some("new_terms"));
+    diag_snapshot!("kql_rule_type", Code::RuleType, f);
 }

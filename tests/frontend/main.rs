@@ -9,6 +9,7 @@ mod diagnostics;
 mod fuzz_replay;
 mod hostile;
 mod hostile_rules;
+mod kql;
 mod roundtrip;
 mod scan_cli;
 mod snapshots;

@@ -226,8 +226,17 @@ impl RuleGen<'_> {
                 let slot = self.slot_of(id);
                 quote!(#slot.strs().any(|s| #set.contains_str(s) == ::std::option::Option::Some(true)))
             }
+            Leaf::Kql { field, test } => self.kql_leaf(*field, test),
             other => self.generic_leaf(other),
         }
+    }
+
+    /// A KQL leaf: its test a `static`, tried on each value of the field's slot.
+    fn kql_leaf(&mut self, field: FieldId, test: &rule_runtime::kql::KqlTest) -> TokenStream {
+        let t = super::kql::test_tokens(test);
+        let s = self.add_static(quote!(::rule_runtime::kql::KqlTest), t);
+        let slot = self.slot_of(field);
+        quote!(#slot.iter().any(|v| #s.matches_value(&v)))
     }
 
     /// `cidrMatch(field, "block", …)` with string literals only: the field and blocks.
@@ -309,6 +318,7 @@ impl RuleGen<'_> {
                 let res = self.regexes(patterns);
                 quote!({ let x = #x; #(#res.matches_value(&x))||* })
             }
+            Leaf::Kql { field, test } => return self.kql_leaf(*field, test),
             Leaf::InSet {
                 value,
                 set,

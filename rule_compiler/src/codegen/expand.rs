@@ -6,13 +6,12 @@ use quote::quote;
 
 use super::{generate, GenOptions, GenRule};
 use crate::diagnostic::{RenderOptions, RenderStyle};
-use crate::ir::lower_rule;
 
 /// A checked file without errors lowered for the generator (`None` if it has no rule;
 /// `Err` with the message if lowering fails).
 pub fn gen_rule(f: &crate::ruleset::CheckedFile) -> Option<Result<GenRule, String>> {
-    let (rule, query) = f.ok()?;
-    Some(match lower_rule(rule, query) {
+    let rule = f.rule.as_ref()?;
+    Some(match f.lowered()? {
         Ok(ir) => Ok(GenRule {
             info: crate::interpreter::rule_info(&rule.meta),
             file: f

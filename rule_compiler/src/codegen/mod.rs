@@ -23,6 +23,7 @@
 
 mod cond;
 mod expand;
+mod kql;
 mod names;
 mod rule;
 

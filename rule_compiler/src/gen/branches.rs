@@ -669,6 +669,13 @@ pub(crate) fn describe_literal(
             )
         }
         Leaf::Truthy(v) => format!("{not}{}", describe_value(fields, v)),
+        Leaf::Kql { field, test } => format!(
+            "{not}{}",
+            crate::kql::describe(
+                fields.get(*field as usize).map_or("?", String::as_str),
+                test
+            )
+        ),
     }
 }
 

@@ -261,7 +261,7 @@ pub(crate) fn wants(
             }
         }
         Leaf::Truthy(v) => push(v, Goal::True, f, &mut out),
-        Leaf::IsNull(_) => {}
+        Leaf::IsNull(_) | Leaf::Kql { .. } => {}
     }
     let mut seen = Vec::new();
     out.retain(|w| {
@@ -807,6 +807,8 @@ pub(crate) fn substitute(leaf: &Leaf, values: &BTreeMap<FieldId, Lit>) -> Leaf {
             set: set.clone(),
             insensitive: *insensitive,
         },
+        // A KQL leaf reads its field directly; nothing to substitute.
+        Leaf::Kql { .. } => leaf.clone(),
     }
 }
 

@@ -197,6 +197,7 @@ fn leaf_fields_into(l: &Leaf, out: &mut Vec<FieldId>) {
         | Leaf::Wildcard { value: v, .. }
         | Leaf::Regex { value: v, .. }
         | Leaf::InSet { value: v, .. } => value_fields(v, out),
+        Leaf::Kql { field, .. } => out.push(*field),
     }
 }
 
@@ -258,6 +259,11 @@ fn leaf_strings(l: &Leaf, out: &mut Vec<String>) {
                 _ => None,
             }));
         }
+        Leaf::Kql { test, .. } => out.extend(
+            crate::kql::example_values(test)
+                .into_iter()
+                .filter_map(|j| j.as_str().map(str::to_string)),
+        ),
     }
 }
 
@@ -291,6 +297,11 @@ fn leaf_numbers(l: &Leaf, out: &mut Vec<i64>) {
                 _ => None,
             }));
         }
+        Leaf::Kql { test, .. } => out.extend(
+            crate::kql::example_values(test)
+                .into_iter()
+                .filter_map(|j| j.as_i64()),
+        ),
     }
 }
 
@@ -683,6 +694,13 @@ fn candidates(oracle: &Oracle<'_>, lit: &Literal<'_>, f: FieldId, variant: usize
             }
         }
         Leaf::Truthy(ValueIr::Field(_)) => out.push(Json::Bool(true)),
+        Leaf::Kql { test, .. } => {
+            for j in crate::kql::example_values(test) {
+                if !out.contains(&j) {
+                    out.push(j);
+                }
+            }
+        }
         Leaf::Truthy(ValueIr::Call { function, args, .. }) => match (function, args.as_slice()) {
             (Function::StartsWith, [ValueIr::Field(_), ValueIr::Lit(Lit::Str(s))]) => {
                 out.push(Json::from(format!("{s}gen")));

@@ -51,6 +51,11 @@ generated!(
     "differential.rs"
 );
 generated!(
+    /// The KQL rules of `kql_rules/`, one rule set (`tests/kql_differential.rs`).
+    kql,
+    "kql.rs"
+);
+generated!(
     /// `test_queries.toml`, `additional_test_queries.toml`, `test_queries_date.toml`.
     conformance_endgame,
     "conformance_endgame.rs"

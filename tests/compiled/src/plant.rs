@@ -292,6 +292,9 @@ fn leaf_fields(l: &Leaf, out: &mut BTreeSet<u32>) {
         Leaf::Wildcard { value, .. } | Leaf::Regex { value, .. } | Leaf::InSet { value, .. } => {
             value_fields(value, out)
         }
+        Leaf::Kql { field, .. } => {
+            out.insert(*field);
+        }
     }
 }
 
@@ -334,6 +337,7 @@ fn leaf_lits(l: &Leaf, out: &mut Vec<Json>) {
             value_lits(value, out);
             out.extend(set.iter().map(lit_json));
         }
+        Leaf::Kql { test, .. } => out.extend(rule_compiler::kql::example_values(test)),
     }
 }
 
@@ -606,7 +610,8 @@ impl<'a> Planter<'a> {
             | Leaf::Regex {
                 value: ValueIr::Field(f),
                 ..
-            } => Some(*f),
+            }
+            | Leaf::Kql { field: f, .. } => Some(*f),
             _ => None,
         };
         if !want && rng.chance(1, 3) {
@@ -669,6 +674,17 @@ impl<'a> Planter<'a> {
                     v = Json::from(rng.pick(&case_variants(s)).clone());
                 }
                 self.set(asg, fixed, &p, Some(v), rng);
+            }
+            Leaf::Kql { field, test } if want => {
+                // A value the KQL test accepts (the interpreter's oracle decides).
+                let p = self.path(*field).to_string();
+                let examples = rule_compiler::kql::example_values(test);
+                let v = if examples.is_empty() {
+                    Some(self.random_value(&p, rng))
+                } else {
+                    Some(rng.pick(&examples).clone())
+                };
+                self.set(asg, fixed, &p, v, rng);
             }
             _ => {
                 // Regexes, functions, arithmetic: random candidates for every field the
