@@ -4,8 +4,8 @@
 //! the same code. Each function panics only on a finding: a crash of the code under test
 //! or a broken invariant checked here.
 //!
-//! * [`rule_front_end`]: any bytes as a rule (the query of a detection-rules TOML file, a
-//!   bare `.eql` file, a whole TOML file): load, parse, check, render the diagnostics,
+//! * [`rule_front_end`]: any bytes as a rule (the query of a detection-rules TOML file,
+//!   EQL and KQL, a bare `.eql` file, a whole TOML file): load, parse, check, render the diagnostics,
 //!   lower, generate code, build the interpreter.
 //! * [`event_reader_engine`]: any bytes as an NDJSON stream through the line reader and
 //!   the engine with the rules of `rules/`, compiled and interpreted; both must read
@@ -55,6 +55,8 @@ pub struct FrontEndOutcome {
     pub as_eql: Reached,
     /// The input as the whole text of a TOML rule file.
     pub as_toml: Reached,
+    /// The input as the `query` of a KQL (`kuery`) query rule.
+    pub as_kql: Reached,
 }
 
 /// What the front-end target keeps between inputs: the ECS schema of `schemas/`.
@@ -75,6 +77,11 @@ impl FrontEnd {
 /// when the query allows it (as rule authors write it), else a basic string with
 /// escapes (so the loader maps query offsets through its escape table).
 pub fn rule_toml_with_query(query: &str) -> String {
+    rule_toml_with(query, "eql", "eql")
+}
+
+/// [`rule_toml_with_query`] for a rule of another language and type (`kuery`, `query`).
+pub fn rule_toml_with(query: &str, language: &str, rule_type: &str) -> String {
     let literal_ok = !query.contains("'''")
         && query
             .chars()
@@ -95,14 +102,14 @@ author = ["eqlc fuzz"]
 description = "The query is the fuzzer's input."
 from = "now-9m"
 index = ["logs-endpoint.events.*"]
-language = "eql"
+language = "{language}"
 license = "Apache-2.0"
 name = "Fuzzed Query"
 risk_score = 47
 rule_id = "0f0f0f0f-0000-4000-8000-00000000f022"
 severity = "medium"
 tags = ["Domain: Endpoint"]
-type = "eql"
+type = "{rule_type}"
 query = {quoted}
 
 [[rule.threat]]
@@ -150,6 +157,12 @@ pub fn rule_front_end(front_end: &FrontEnd, data: &[u8]) -> FrontEndOutcome {
             text.to_string(),
             RuleFormat::Eql,
             Some(&front_end.schema),
+        ),
+        as_kql: front_end_file(
+            "fuzz_kql.toml",
+            rule_toml_with(&text, "kuery", "query"),
+            RuleFormat::Toml,
+            None,
         ),
         as_toml: front_end_file("fuzz_rule.toml", text.into_owned(), RuleFormat::Toml, None),
     }

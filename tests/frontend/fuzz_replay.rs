@@ -48,6 +48,9 @@ fn rule_front_end_replay() {
     for p in files(&crate::root().join("rules"), &[".toml", ".eql"]) {
         inputs.push((p.display().to_string(), read(&p)));
     }
+    for p in files(&crate::root().join("tests/compiled/kql_rules"), &[".toml"]) {
+        inputs.push((p.display().to_string(), read(&p)));
+    }
     for p in kept("rule_front_end") {
         inputs.push((p.display().to_string(), read(&p)));
     }
@@ -70,6 +73,14 @@ fn rule_front_end_replay() {
         b"process where x : \"\xff\xfe\"".to_vec(),
         b"any where length(concat(a, a, a, a, a, a, a, a, a, a)) > 9223372036854775807".to_vec(),
         b"[rule]\nquery = '''\n".to_vec(),
+        // KQL.
+        format!("{}a:b{}", "(".repeat(10_000), ")".repeat(10_000)).into_bytes(),
+        format!("{}a:b", "not ".repeat(10_000)).into_bytes(),
+        format!("a:{{{}}}", "b:{".repeat(5_000)).into_bytes(),
+        b"process.name:\"unterminated".to_vec(),
+        b"a:(b or c and) or :d and e:>=".to_vec(),
+        b"a.*.b:\\ and c:\"\\t\\r\\n*?\" and d < 1e999999".to_vec(),
+        b"f:\xff\xfe and g:\"\xc3\x28\"".to_vec(),
         b"[rule]\nlanguage = \"eql\"\nquery = \"process where \\uD800\"".to_vec(),
     ];
     for (i, h) in hostile.into_iter().enumerate() {
@@ -78,7 +89,7 @@ fn rule_front_end_replay() {
     let mut interpreted = 0;
     for (name, data) in &inputs {
         let outcome = eqlc_fuzz::rule_front_end(&front_end, data);
-        if outcome.as_toml == Reached::Interpreted || outcome.as_eql == Reached::Interpreted {
+        if [outcome.as_toml, outcome.as_eql, outcome.as_kql].contains(&Reached::Interpreted) {
             interpreted += 1;
         }
         let _ = name;
