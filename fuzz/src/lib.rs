@@ -20,9 +20,9 @@ use rule_compiler::codegen::{gen_rule, generate, rules_from_dir, GenOptions, Gen
 use rule_compiler::interpreter::{
     InterpretedRule, InterpretedRules, InterpreterBackend, InterpreterOptions,
 };
-use rule_compiler::ruleset::{check_rule, mark_duplicate_ids, CheckedFile};
+use rule_compiler::ruleset::{check_text, mark_duplicate_ids};
 use rule_compiler::schema::Schema;
-use rule_compiler::source::{load_rule_str, RuleFormat};
+use rule_compiler::source::RuleFormat;
 use rule_runtime::alert::Alert;
 use rule_runtime::engine::{Engine, EngineConfig};
 use rule_runtime::event::EventJson;
@@ -176,17 +176,7 @@ fn front_end_file(
     format: RuleFormat,
     schema: Option<&Schema>,
 ) -> Reached {
-    let checked = match load_rule_str(Path::new(name), text, format) {
-        Ok(rule) => check_rule(rule, schema),
-        Err(e) => CheckedFile {
-            path: e.path,
-            text: e.text,
-            rule: None,
-            query: None,
-            ir: None,
-            diagnostics: e.diagnostics,
-        },
-    };
+    let checked = check_text(Path::new(name), text, format, schema);
     let mut files = [checked];
     mark_duplicate_ids(&mut files);
     let [checked] = files;

@@ -198,7 +198,24 @@ fn find_key(text: &str, key: &str) -> Option<Span> {
 
 /// Load and check one file.
 pub fn check_file(path: &Path, schema: Option<&Schema>) -> CheckedFile {
-    match load_rule_file(path) {
+    checked(load_rule_file(path), schema)
+}
+
+/// Load and check a rule's text, as if read from `path`.
+pub fn check_text(
+    path: &Path,
+    text: String,
+    format: crate::source::RuleFormat,
+    schema: Option<&Schema>,
+) -> CheckedFile {
+    checked(crate::source::load_rule_str(path, text, format), schema)
+}
+
+fn checked(
+    loaded: Result<crate::source::LoadedRule, crate::source::LoadError>,
+    schema: Option<&Schema>,
+) -> CheckedFile {
+    match loaded {
         Ok(rule) => check_rule(rule, schema),
         Err(e) => CheckedFile {
             path: e.path,

@@ -19,37 +19,8 @@ use serde_json::{Map, Value as Json};
 
 use crate::spec::TIMESTAMP;
 
-/// A small deterministic generator (SplitMix64), so a failing seed reproduces.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number below `n` (0 for `n == 0`).
-    pub fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next_u64() % n as u64) as usize
-        }
-    }
-
-    /// True with probability `1 / n`.
-    pub fn one_in(&mut self, n: usize) -> bool {
-        self.below(n) == 0
-    }
-}
+/// The generator's deterministic PRNG (SplitMix64), so a failing seed reproduces.
+pub use rule_compiler::gen::rng::Rng;
 
 /// The prefix of every noise field (no rule reads it).
 pub const NOISE_PREFIX: &str = "eqlc_noise";

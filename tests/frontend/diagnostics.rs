@@ -3,9 +3,9 @@
 //! and say what to do.
 
 use rule_compiler::diagnostic::Code;
-use rule_compiler::ruleset::{check_rule, mark_duplicate_ids, CheckedFile};
+use rule_compiler::ruleset::{self, mark_duplicate_ids, CheckedFile};
 use rule_compiler::schema::Schema;
-use rule_compiler::source::{load_rule_str, RuleFormat};
+use rule_compiler::source::RuleFormat;
 use std::path::Path;
 
 /// A detection-rules TOML file around `query_line` (`query = …`, any TOML string form).
@@ -17,17 +17,7 @@ fn rule_text(id: &str, query_line: &str) -> String {
 
 fn check_text(name: &str, text: String, schema: Option<&Schema>) -> CheckedFile {
     let path = Path::new("rules").join(format!("{name}.toml"));
-    match load_rule_str(&path, text, RuleFormat::Toml) {
-        Ok(rule) => check_rule(rule, schema),
-        Err(e) => CheckedFile {
-            path: e.path,
-            text: e.text,
-            rule: None,
-            query: None,
-            ir: None,
-            diagnostics: e.diagnostics,
-        },
-    }
+    ruleset::check_text(&path, text, RuleFormat::Toml, schema)
 }
 
 /// Check a rule whose query is given as a `'''` literal block.

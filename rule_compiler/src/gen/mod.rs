@@ -67,7 +67,7 @@ mod branches;
 mod cases;
 mod invert;
 mod regex;
-mod rng;
+pub mod rng;
 mod values;
 mod verify;
 
